@@ -1,0 +1,24 @@
+"""The REST API root: /api/v1, OpenAPI at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+from trellis.accounts.api import router as accounts_router
+from trellis.accounts.api_auth import api_auth
+from trellis.core.api_errors import install_error_handlers
+from trellis.profiles.api import router as profiles_router
+from trellis.programs.api import router as programs_router
+
+api = NinjaAPI(
+    title="Trellis API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=api_auth,
+    description=(
+        "Trellis REST API. Authenticate with the browser session (send the CSRF token) "
+        "or with a personal access token: `Authorization: Bearer <token>`."
+    ),
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/profile", profiles_router)
+api.add_router("/", programs_router)

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
+
+from config.api import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("trellis.dashboard.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("trellis.accounts.urls")),
+    path("profile/", include("trellis.profiles.urls")),
+    path("programs/", include("trellis.programs.urls")),
+    path("notifications/", include("trellis.notifications.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    # Small installs serve uploaded photos themselves; larger ones let the proxy do it.
+    urlpatterns += [
+        re_path(
+            r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")),
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,0 +1,48 @@
+"""The one way to push an event to people's open browser tabs.
+
+Call `publish` only from services. The recipient list is computed by the caller and is
+the security boundary: an event goes to exactly those users' sockets and nowhere else.
+Events are sent when the current transaction commits, so nothing that was rolled back
+is ever announced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    """Name of the channel-layer group every socket of one user joins."""
+    return f"user.{user_id}"
+
+
+def send_now(recipient_ids: Iterable[int], event: dict[str, Any]) -> None:
+    """Send event to the recipients' sockets immediately (no transaction wait)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for user_id in sorted(set(recipient_ids)):
+        try:
+            async_to_sync(layer.group_send)(
+                user_group(user_id), {"type": "event.message", "event": event}
+            )
+        except Exception:
+            # A real-time push is a courtesy: the data is already stored and will be
+            # shown on the next page load, so a broken layer must not fail the request.
+            logger.exception("realtime publish to user %s failed", user_id)
+
+
+def publish(recipient_ids: Iterable[int], event: dict[str, Any]) -> None:
+    """Send event to the recipients' sockets once the current transaction commits."""
+    recipients = list(recipient_ids)
+    if "type" not in event:
+        raise ValueError("A realtime event needs a 'type'.")
+    transaction.on_commit(lambda: send_now(recipients, event))

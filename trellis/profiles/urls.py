@@ -1,0 +1,9 @@
+from django.urls import path
+
+from trellis.profiles import views
+
+app_name = "profiles"
+
+urlpatterns = [
+    path("", views.profile_edit, name="edit"),
+]

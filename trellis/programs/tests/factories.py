@@ -1,0 +1,58 @@
+import factory
+
+from trellis.accounts.tests.factories import UserFactory
+from trellis.programs.models import (
+    Enrollment,
+    EnrollmentMode,
+    EnrollmentStatus,
+    IntakeQuestion,
+    Organisation,
+    Program,
+    QuestionKind,
+    Role,
+)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    description = "<p>A program.</p>"
+    enrollment_mode = EnrollmentMode.APPLICATION
+
+    @factory.post_generation
+    def managers(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.managers.add(*extracted)
+
+
+class IntakeQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntakeQuestion
+
+    program = factory.SubFactory(ProgramFactory)
+    kind = QuestionKind.TEXT
+    label = factory.Sequence(lambda n: f"Question {n}?")
+    position = factory.Sequence(lambda n: n)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    program = factory.SubFactory(ProgramFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.MENTEE
+    status = EnrollmentStatus.APPROVED
