@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from trellis.notifications.models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "recipient", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "recipient__email")
+    raw_id_fields = ("recipient",)
