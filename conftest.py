@@ -40,12 +40,21 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
+def _clear_cache() -> None:
     """Rate-limit counters live in the cache; start every test from zero."""
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
-    return
+    if settings.REDIS_URL:
+        # Only this run's cache keys: FLUSHDB would also wipe the channel layer's groups.
+        import redis
+
+        connection = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(connection.scan_iter(f"{settings.REDIS_KEY_PREFIX}:1:*"))
+        if keys:
+            connection.delete(*keys)
+    else:
+        cache.clear()
 
 
 def _free_port() -> int:
