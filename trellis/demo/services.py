@@ -1,0 +1,590 @@
+"""Build the demo organisation: two programs and a few hundred people to try Trellis with.
+
+Everything except dates comes from `random.Random(seed)`, so a build with the same seed
+gives the same people with the same profiles on every machine. Rows are seed data and
+are written with bulk_create, but every value respects the models' fields and constraints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from trellis.accounts.models import User
+from trellis.demo import data
+from trellis.notifications.models import Notification
+from trellis.profiles.models import (
+    AvailabilityWindow,
+    CommunicationMode,
+    MeetingFrequency,
+    Profile,
+    Seniority,
+)
+from trellis.programs.models import (
+    Enrollment,
+    EnrollmentMode,
+    EnrollmentStatus,
+    IntakeAnswer,
+    IntakeQuestion,
+    Organisation,
+    Program,
+    ProgramType,
+    QuestionAudience,
+    QuestionKind,
+    Role,
+)
+
+DEMO_SEED = 20240917
+DEMO_ORGANISATION_SLUG = "meridian-alliance"
+DEMO_EMAIL_DOMAIN = "demo.trellis.test"
+DEMO_PASSWORD = "trellis-demo"  # noqa: S105 - published on purpose: it is a demo.
+MANAGER_EMAIL = f"manager@{DEMO_EMAIL_DOMAIN}"
+STAFF_EMAIL = f"admin@{DEMO_EMAIL_DOMAIN}"
+MENTOR_COUNT = 40
+MENTEE_COUNT = 120
+
+
+def mentor_email(number: int) -> str:
+    return f"mentor{number:02d}@{DEMO_EMAIL_DOMAIN}"
+
+
+def mentee_email(number: int) -> str:
+    return f"mentee{number:03d}@{DEMO_EMAIL_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("Program manager", MANAGER_EMAIL),
+    DemoLogin("Staff (admin site)", STAFF_EMAIL),
+    DemoLogin("Mentor", mentor_email(1)),
+    DemoLogin("Mentee", mentee_email(1)),
+)
+
+
+@dataclass
+class DemoResult:
+    organisation: Organisation
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Person:
+    """One generated person before any row exists."""
+
+    email: str
+    role: str  # "mentor", "mentee", "manager" or "staff"
+    number: int
+    profile: dict[str, object]
+    windows: list[tuple[int, datetime.time, datetime.time]]
+
+
+# --- Public services -----------------------------------------------------------------
+
+
+def demo_load(*, seed: int = DEMO_SEED, reset: bool = False) -> DemoResult:
+    """Build the demo unless it exists; with reset, delete it first and build it again."""
+    existing = Organisation.objects.filter(slug=DEMO_ORGANISATION_SLUG).first()
+    if existing is not None and not reset:
+        return DemoResult(organisation=existing, created=False)
+    with transaction.atomic():
+        demo_delete()
+        return demo_build(seed=seed)
+
+
+def demo_delete() -> int:
+    """Delete the demo organisation, its programs and every demo account; return users deleted."""
+    with transaction.atomic():
+        organisation = Organisation.objects.filter(slug=DEMO_ORGANISATION_SLUG).first()
+        if organisation is not None:
+            # Programs protect their organisation; their enrollments and questions cascade.
+            Program.objects.filter(organisation=organisation).delete()
+            organisation.delete()
+        _total, by_model = User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+        return by_model.get(User._meta.label, 0)
+
+
+@transaction.atomic
+def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
+    """Create the demo organisation, programs, people, profiles and enrollments."""
+    rng = random.Random(seed)
+    now = timezone.now()
+
+    people = _people(rng)
+    users = _create_users(people, now=now)
+    _create_profiles(people, users, rng)
+
+    manager = users[MANAGER_EMAIL]
+    organisation = Organisation.objects.create(
+        name="Meridian Alliance",
+        slug=DEMO_ORGANISATION_SLUG,
+        description=(
+            "An alliance of eight companies on five continents that mentor each other's "
+            "engineers across borders and time zones."
+        ),
+    )
+    organisation.admins.add(manager)
+    engineering, leaders = _create_programs(organisation, manager, today=now.date())
+    questions = _create_questions(engineering)
+
+    mentors = [p for p in people if p.role == "mentor"]
+    mentees = [p for p in people if p.role == "mentee"]
+    enrollments = _engineering_enrollments(mentors, mentees, users, engineering, manager, rng, now)
+    enrollments += _leaders_enrollments(mentors, mentees, users, leaders, now)
+    Enrollment.objects.bulk_create(enrollments)
+    answers = _answers([e for e in enrollments if e.program_id == engineering.pk], questions, rng)
+    IntakeAnswer.objects.bulk_create(answers)
+
+    pending = sum(1 for e in enrollments if e.status == EnrollmentStatus.PENDING)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=manager,
+                kind="enrollment.pending",
+                title=f"{pending} applications to {engineering.name} wait for your review",
+                url="/programs/",
+            ),
+            Notification(
+                recipient=users[mentee_email(1)],
+                kind="enrollment.approved",
+                title=f"Welcome to {engineering.name}: your application was approved",
+                url="/programs/",
+            ),
+        ]
+    )
+
+    counts = {
+        "users": len(users),
+        "profiles": len(people),
+        "availability windows": sum(len(p.windows) for p in people),
+        "programs": 2,
+        "intake questions": len(questions),
+        "enrollments": len(enrollments),
+        "intake answers": len(answers),
+        "notifications": 2,
+    }
+    return DemoResult(organisation=organisation, created=True, counts=counts)
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+def _people(rng: random.Random) -> list[_Person]:
+    people = [
+        _person(rng, email=MANAGER_EMAIL, role="manager", number=0),
+        _person(rng, email=STAFF_EMAIL, role="staff", number=0),
+    ]
+    people += [
+        _person(rng, email=mentor_email(n), role="mentor", number=n)
+        for n in range(1, MENTOR_COUNT + 1)
+    ]
+    people += [
+        _person(rng, email=mentee_email(n), role="mentee", number=n)
+        for n in range(1, MENTEE_COUNT + 1)
+    ]
+    _make_names_unique(people, rng)
+    return people
+
+
+def _person(rng: random.Random, *, email: str, role: str, number: int) -> _Person:
+    # Walk the places in order first so every zone and language appears, then draw.
+    if role in ("mentor", "mentee") and number <= len(data.PLACES):
+        place = data.PLACES[number - 1]
+    else:
+        place = rng.choice(data.PLACES)
+    is_woman = rng.random() < 0.5
+    first_name = rng.choice(place.women if is_woman else place.men)
+    family_name = rng.choice(place.family_names)
+    pronoun_draw = rng.random()
+    if pronoun_draw < 0.08:
+        pronouns = "they/them"
+    elif pronoun_draw < 0.22:
+        pronouns = ""
+    else:
+        pronouns = "she/her" if is_woman else "he/him"
+
+    is_mentor = role in ("mentor", "manager", "staff")
+    member = rng.choice(data.MEMBER_ORGANISATIONS)
+    years = rng.randint(8, 25) if is_mentor else rng.randint(1, 4)
+    if is_mentor:
+        seniority = rng.choice([Seniority.SENIOR, Seniority.LEAD, Seniority.DIRECTOR])
+        if rng.random() < 0.1:
+            seniority = Seniority.EXECUTIVE
+    else:
+        seniority = [Seniority.ENTRY, Seniority.ENTRY, Seniority.MID, Seniority.MID][years - 1]
+    if role == "manager":
+        headline = "Program manager, Meridian Alliance mentoring"
+    elif role == "staff":
+        headline = "Platform administrator"
+    else:
+        title = rng.choice(data.MENTOR_TITLES if is_mentor else data.MENTEE_TITLES)
+        headline = f"{title} at {member}"
+        if "student" in title.lower() or "intern" in title.lower():
+            seniority = Seniority.STUDENT
+    # The alliance works in English; most people speak their place's first language too.
+    languages = list(place.languages[: rng.randint(1, len(place.languages))])
+    if "en" not in languages:
+        languages.append("en")
+    interests = rng.sample(data.INTERESTS, rng.randint(2, 4))
+    openings = data.MENTOR_BIO_OPENINGS if is_mentor else data.MENTEE_BIO_OPENINGS
+    bio = " ".join(
+        [
+            rng.choice(openings).format(years=years),
+            f"I work from {place.city} and speak {_language_phrase(languages)}.",
+            rng.choice(data.BIO_CLOSINGS).format(interest=data.INTEREST_PHRASES[interests[0]]),
+        ]
+    )
+    skills = list(data.SKILLS)
+    offered = rng.sample(skills, rng.randint(3, 5) if is_mentor else rng.randint(1, 2))
+    sought = rng.sample(
+        [s for s in skills if s not in offered], rng.randint(0, 2) if is_mentor else 3
+    )
+    modes = [CommunicationMode.VIDEO.value]
+    modes += [
+        mode.value
+        for mode in (CommunicationMode.CHAT, CommunicationMode.EMAIL, CommunicationMode.PHONE)
+        if rng.random() < 0.45
+    ]
+    start_hour = rng.choice([7, 8, 8, 9, 9, 10])
+    end_hour = start_hour + rng.choice([8, 9, 10])
+    has_quiet_hours = rng.random() < 0.4
+    profile: dict[str, object] = {
+        "display_name": f"{first_name} {family_name}",
+        "pronouns": pronouns,
+        "headline": headline,
+        "bio": bio,
+        "time_zone": place.time_zone,
+        "languages": languages,
+        "city": place.city,
+        "country": place.country,
+        "organisation": "Meridian Alliance" if role in ("manager", "staff") else member,
+        "department": rng.choice(data.DEPARTMENTS),
+        "seniority": int(seniority),
+        "skills_offered": offered,
+        "skills_sought": sought,
+        "interests": interests,
+        "values": rng.sample(data.VALUES, 3),
+        "goals": rng.choice(data.MENTOR_GOALS if is_mentor else data.MENTEE_GOALS),
+        "communication_modes": modes,
+        "contact_hours_start": datetime.time(start_hour, 0),
+        "contact_hours_end": datetime.time(end_hour, 0),
+        "quiet_hours_start": datetime.time(22, 0) if has_quiet_hours else None,
+        "quiet_hours_end": datetime.time(7, 0) if has_quiet_hours else None,
+        "meeting_frequency": rng.choice(
+            [MeetingFrequency.WEEKLY, MeetingFrequency.FORTNIGHTLY, MeetingFrequency.MONTHLY]
+        ).value,
+    }
+    windows = []
+    for weekday in sorted(rng.sample(range(5), rng.randint(2, 4))):
+        start = rng.choice([7, 8, 9, 12, 13, 17, 18])
+        minutes = rng.choice([0, 30])
+        length = rng.choice([1, 2, 2, 3])
+        windows.append(
+            (weekday, datetime.time(start, minutes), datetime.time(start + length, minutes))
+        )
+    if rng.random() < 0.25:
+        windows.append((5, datetime.time(10, 0), datetime.time(12, 0)))  # Saturday morning
+    return _Person(email=email, role=role, number=number, profile=profile, windows=windows)
+
+
+def _language_phrase(codes: list[str]) -> str:
+    names = {
+        "af": "Afrikaans", "ar": "Arabic", "de": "German", "en": "English",
+        "es": "Spanish", "fr": "French", "hi": "Hindi", "id": "Indonesian", "ja": "Japanese",
+        "kn": "Kannada", "ko": "Korean", "mi": "Māori", "ms": "Malay", "pl": "Polish",
+        "pt": "Portuguese", "sw": "Swahili", "ta": "Tamil", "vi": "Vietnamese",
+        "yo": "Yoruba", "zh": "Chinese", "zu": "Zulu",
+    }  # fmt: skip
+    spoken = [names[code] for code in codes]
+    if len(spoken) == 1:
+        return spoken[0]
+    return ", ".join(spoken[:-1]) + " and " + spoken[-1]
+
+
+def _make_names_unique(people: list[_Person], rng: random.Random) -> None:
+    """Give a second "Kim Lee" a middle initial, so lists stay readable."""
+    seen: set[str] = set()
+    for person in people:
+        name = str(person.profile["display_name"])
+        while name in seen:
+            first, _, family = name.partition(" ")
+            name = f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {family}"
+        seen.add(name)
+        person.profile["display_name"] = name
+
+
+def _create_users(people: list[_Person], *, now: datetime.datetime) -> dict[str, User]:
+    # One hash for everyone: hashing 160 times with argon2 would take half a minute.
+    password_hash = make_password(DEMO_PASSWORD)
+    users = [
+        User(
+            email=person.email,
+            password=password_hash,
+            is_staff=person.role == "staff",
+            is_superuser=person.role == "staff",
+            date_joined=now,
+        )
+        for person in people
+    ]
+    User.objects.bulk_create(users)
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in users]
+    )
+    return {user.email: user for user in users}
+
+
+def _create_profiles(people: list[_Person], users: dict[str, User], rng: random.Random) -> None:
+    profiles = []
+    for person in people:
+        profile = Profile(user=users[person.email], **person.profile)
+        # Field-level checks (time zone, choices, lengths); the user link is new and valid.
+        profile.clean_fields(exclude=["user", "manager", "photo"])
+        profiles.append(profile)
+    _assign_line_managers(people, profiles, users, rng)
+    Profile.objects.bulk_create(profiles)
+    windows = []
+    for person, profile in zip(people, profiles, strict=True):
+        for weekday, start, end in person.windows:
+            window = AvailabilityWindow(
+                profile=profile, weekday=weekday, start_time=start, end_time=end
+            )
+            window.clean_fields(exclude=["profile"])
+            windows.append(window)
+    AvailabilityWindow.objects.bulk_create(windows)
+
+
+def _assign_line_managers(
+    people: list[_Person], profiles: list[Profile], users: dict[str, User], rng: random.Random
+) -> None:
+    """Put some mentees in a mentor's reporting line, as in a real company."""
+    mentors_by_member: dict[str, list[str]] = {}
+    for person in people:
+        if person.role == "mentor":
+            member = str(person.profile["organisation"])
+            mentors_by_member.setdefault(member, []).append(person.email)
+    for person, profile in zip(people, profiles, strict=True):
+        if person.role != "mentee" or rng.random() >= 0.2:
+            continue
+        candidates = mentors_by_member.get(str(person.profile["organisation"]))
+        if candidates:
+            profile.manager = users[rng.choice(candidates)]
+
+
+# --- Programs --------------------------------------------------------------------------
+
+
+def _create_programs(
+    organisation: Organisation, manager: User, *, today: datetime.date
+) -> tuple[Program, Program]:
+    cycle_start = today.replace(day=1)
+    engineering = Program(
+        organisation=organisation,
+        name="Global Engineering Mentoring",
+        slug="global-engineering-mentoring",
+        description=(
+            "<p>Six months of one-to-one mentoring between experienced engineers and people "
+            "early in their careers, matched across companies and continents.</p>"
+            "<ul><li>Meet every two weeks by video.</li>"
+            "<li>Set two or three goals together in the first month.</li>"
+            "<li>Share what you learned at the closing circle.</li></ul>"
+        ),
+        values=["curiosity", "inclusion", "craftsmanship"],
+        cycle_start=cycle_start,
+        cycle_end=cycle_start + datetime.timedelta(weeks=26),
+        program_type=ProgramType.ONE_TO_ONE,
+        enrollment_mode=EnrollmentMode.APPLICATION,
+        default_mentor_capacity=2,
+        expected_length_weeks=26,
+        meeting_frequency=MeetingFrequency.FORTNIGHTLY,
+    )
+    leaders = Program(
+        organisation=organisation,
+        name="Leaders Across Borders",
+        slug="leaders-across-borders",
+        description=(
+            "<p>A peer circle for people who lead or want to lead: pair up with someone in "
+            "another country and another company, and learn from each other's ways of "
+            "working.</p>"
+        ),
+        values=["collaboration", "growth", "kindness"],
+        cycle_start=cycle_start,
+        cycle_end=cycle_start + datetime.timedelta(weeks=12),
+        program_type=ProgramType.PEER,
+        enrollment_mode=EnrollmentMode.OPEN,
+        default_mentor_capacity=1,
+        expected_length_weeks=12,
+        meeting_frequency=MeetingFrequency.MONTHLY,
+    )
+    for program in (engineering, leaders):
+        program.full_clean(exclude=["organisation"])
+        program.save()
+        program.managers.add(manager)
+    return engineering, leaders
+
+
+TRACK_CHOICES = ["Backend", "Frontend", "Data and machine learning", "Infrastructure", "Management"]
+TOPIC_CHOICES = [
+    "Career growth",
+    "Technical depth",
+    "Leadership",
+    "Working across cultures",
+    "Public speaking",
+    "Work-life balance",
+]
+SUCCESS_ANSWERS = [
+    "A clear plan for my next two years and someone honest to test it against.",
+    "Shipping a design I am proud of and knowing how to explain it.",
+    "Feeling at home working with colleagues on other continents.",
+    "Helping my mentee land the role they are aiming for.",
+    "Leaving every session with one concrete thing to try.",
+    "Getting better at giving feedback that people can use.",
+]
+
+
+def _create_questions(program: Program) -> list[IntakeQuestion]:
+    questions = [
+        IntakeQuestion(
+            program=program,
+            audience=QuestionAudience.EVERYONE,
+            kind=QuestionKind.SINGLE_CHOICE,
+            label="Which track suits you best?",
+            choices=TRACK_CHOICES,
+            is_required=True,
+            position=1,
+        ),
+        IntakeQuestion(
+            program=program,
+            audience=QuestionAudience.EVERYONE,
+            kind=QuestionKind.MULTIPLE_CHOICE,
+            label="Which topics would you like to cover?",
+            help_text="Pick as many as you like.",
+            choices=TOPIC_CHOICES,
+            position=2,
+        ),
+        IntakeQuestion(
+            program=program,
+            audience=QuestionAudience.EVERYONE,
+            kind=QuestionKind.TEXT,
+            label="What would make this program a success for you?",
+            is_required=True,
+            position=3,
+        ),
+        IntakeQuestion(
+            program=program,
+            audience=QuestionAudience.EVERYONE,
+            kind=QuestionKind.SCALE,
+            label="How comfortable are you working with people in other time zones?",
+            help_text="1: not yet, 5: it is my daily work.",
+            position=4,
+        ),
+    ]
+    for question in questions:
+        question.full_clean(exclude=["program"])
+    return IntakeQuestion.objects.bulk_create(questions)
+
+
+def _decided(
+    enrollment: Enrollment, status: str, manager: User, now: datetime.datetime, note: str = ""
+) -> Enrollment:
+    enrollment.status = status
+    enrollment.decided_by = manager
+    enrollment.decided_at = now
+    enrollment.decision_note = note
+    return enrollment
+
+
+def _engineering_enrollments(
+    mentors: list[_Person],
+    mentees: list[_Person],
+    users: dict[str, User],
+    program: Program,
+    manager: User,
+    rng: random.Random,
+    now: datetime.datetime,
+) -> list[Enrollment]:
+    """Mentors 1-30 and mentees 1-90 applied; most approved, some wait, a few declined."""
+    enrollments = []
+    for person in mentors[:30]:
+        enrollment = Enrollment(program=program, user=users[person.email], role=Role.MENTOR)
+        if person.number % 11 == 4:  # 4, 15, 26
+            enrollment.status = EnrollmentStatus.PENDING
+        else:
+            _decided(enrollment, EnrollmentStatus.APPROVED, manager, now)
+            if rng.random() < 0.3:
+                enrollment.mentor_capacity = rng.choice([1, 3])
+        enrollments.append(enrollment)
+    for person in mentees[:90]:
+        enrollment = Enrollment(program=program, user=users[person.email], role=Role.MENTEE)
+        if person.number % 7 == 3:  # 3, 10, 17, ... : 13 applications to review
+            enrollment.status = EnrollmentStatus.PENDING
+        elif person.number % 23 == 5:  # 5, 28, 51, 74
+            _decided(
+                enrollment,
+                EnrollmentStatus.DECLINED,
+                manager,
+                now,
+                note=rng.choice(data.DECLINE_NOTES),
+            )
+        else:
+            _decided(enrollment, EnrollmentStatus.APPROVED, manager, now)
+        enrollments.append(enrollment)
+    return enrollments
+
+
+def _leaders_enrollments(
+    mentors: list[_Person],
+    mentees: list[_Person],
+    users: dict[str, User],
+    program: Program,
+    now: datetime.datetime,
+) -> list[Enrollment]:
+    """An open peer program: joining approves at once; a few people have left."""
+    people = [mentors[0], *mentors[20:], mentees[0], *mentees[60:]]
+    enrollments = []
+    for position, person in enumerate(people):
+        enrollment = Enrollment(
+            program=program,
+            user=users[person.email],
+            role=Role.BOTH,
+            status=EnrollmentStatus.APPROVED,
+        )
+        if position % 19 == 18:
+            enrollment.status = EnrollmentStatus.LEFT
+            enrollment.left_at = now
+        enrollments.append(enrollment)
+    return enrollments
+
+
+def _answers(
+    enrollments: list[Enrollment],
+    questions: list[IntakeQuestion],
+    rng: random.Random,
+) -> list[IntakeAnswer]:
+    track, topics, success, comfort = questions
+    answers = []
+    for enrollment in enrollments:
+        answers.append(
+            IntakeAnswer(enrollment=enrollment, question=track, value=rng.choice(TRACK_CHOICES))
+        )
+        if rng.random() < 0.85:
+            chosen = sorted(rng.sample(TOPIC_CHOICES, rng.randint(1, 3)), key=TOPIC_CHOICES.index)
+            answers.append(IntakeAnswer(enrollment=enrollment, question=topics, value=chosen))
+        answers.append(
+            IntakeAnswer(enrollment=enrollment, question=success, value=rng.choice(SUCCESS_ANSWERS))
+        )
+        if rng.random() < 0.9:
+            answers.append(
+                IntakeAnswer(enrollment=enrollment, question=comfort, value=rng.randint(1, 5))
+            )
+    return answers
