@@ -154,3 +154,8 @@ def assert_accessible() -> Any:
         assert violations == [], json.dumps(violations, indent=2)
 
     return check
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Run browser tests last: Playwright's loop stays alive for the rest of the session."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
