@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django_countries.fields import CountryField
 
 from trellis.core.models import TimeStampedModel
 from trellis.core.time import validate_time_zone
+from trellis.profiles.languages import language_name
+
+DEFAULT_TIME_ZONE = "UTC"
 
 
 class CommunicationMode(models.TextChoices):
@@ -55,7 +61,9 @@ class Profile(TimeStampedModel):
     headline = models.CharField(max_length=140, blank=True)
     bio = models.TextField(max_length=3000, blank=True)
     photo = models.ImageField(upload_to="photos/%Y/%m/", blank=True)
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
+    )
     # ISO 639-1 codes, e.g. ["en", "es"].
     languages = models.JSONField(default=list, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -96,10 +104,78 @@ class Profile(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(display_name=""), name="profile_display_name_not_empty"
             ),
+            models.CheckConstraint(
+                condition=Q(contact_hours_start__isnull=True, contact_hours_end__isnull=True)
+                | Q(contact_hours_start__isnull=False, contact_hours_end__isnull=False),
+                name="profile_contact_hours_both_or_neither",
+                violation_error_message="Give both a start and an end for contact hours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_hours_start__isnull=True)
+                | Q(contact_hours_end__gt=F("contact_hours_start")),
+                name="profile_contact_hours_end_after_start",
+                violation_error_message="Contact hours must end after they start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+                name="profile_quiet_hours_both_or_neither",
+                violation_error_message="Give both a start and an end for quiet hours.",
+            ),
+            # Quiet hours may run past midnight (22:00 to 07:00), but not be empty.
+            models.CheckConstraint(
+                condition=Q(quiet_hours_start__isnull=True)
+                | ~Q(quiet_hours_end=F("quiet_hours_start")),
+                name="profile_quiet_hours_not_empty",
+                violation_error_message="Quiet hours must end at a different time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(manager__isnull=True) | ~Q(manager=F("user")),
+                name="profile_manager_not_self",
+                violation_error_message="You cannot be your own line manager.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        for prefix, label in (("contact_hours", "Contact hours"), ("quiet_hours", "Quiet hours")):
+            start = getattr(self, f"{prefix}_start")
+            end = getattr(self, f"{prefix}_end")
+            if start is not None and end is None:
+                errors[f"{prefix}_end"] = "Give an end time too, or clear the start time."
+            elif start is None and end is not None:
+                errors[f"{prefix}_start"] = "Give a start time too, or clear the end time."
+            elif start is not None and end is not None:
+                if prefix == "contact_hours" and end <= start:
+                    errors[f"{prefix}_end"] = f"{label} must end after they start."
+                elif end == start:
+                    errors[f"{prefix}_end"] = f"{label} must end at a different time."
+        if self.manager_id is not None and self.manager_id == self.user_id:
+            errors["manager"] = "You cannot be your own line manager."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def time_zone_is_unconfirmed(self) -> bool:
+        """Whether the zone is still the default filled in at creation, never saved since.
+
+        The edit page then leaves the zone empty so the browser can suggest the real one.
+        """
+        never_saved = self.updated_at - self.created_at < datetime.timedelta(seconds=1)
+        return self.time_zone == DEFAULT_TIME_ZONE and never_saved
+
+    @property
+    def language_names(self) -> list[str]:
+        return [language_name(code) for code in self.languages]
+
+    @property
+    def communication_mode_labels(self) -> list[str]:
+        labels = dict(CommunicationMode.choices)
+        return [str(labels.get(mode, mode)) for mode in self.communication_modes]
 
 
 class AvailabilityWindow(models.Model):
