@@ -1,4 +1,8 @@
+import datetime as dt
+import secrets
+
 import factory
+from django.utils import timezone
 
 from trellis.accounts.tests.factories import UserFactory
 from trellis.programs.models import (
@@ -6,6 +10,7 @@ from trellis.programs.models import (
     EnrollmentMode,
     EnrollmentStatus,
     IntakeQuestion,
+    Invitation,
     Organisation,
     Program,
     QuestionKind,
@@ -56,3 +61,14 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.MENTEE
     status = EnrollmentStatus.APPROVED
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    program = factory.SubFactory(ProgramFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.MENTEE
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
