@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from trellis.accounts.models import User
+from trellis.programs import selectors as program_selectors
+from trellis.programs.models import Enrollment, EnrollmentStatus
+
+
+@dataclass
+class Dashboard:
+    has_profile: bool
+    enrollments: list[Any] = field(default_factory=list)
+    managed_programs: list[Any] = field(default_factory=list)
+
+
+def dashboard_for_user(*, user: User) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries."""
+    enrollments = list(program_selectors.enrollment_list_for_user(user=user))
+    # A subquery, not a join: the "managed by" filter may itself join and multiply rows.
+    pending = (
+        Enrollment.objects.filter(program=OuterRef("pk"), status=EnrollmentStatus.PENDING)
+        .order_by()
+        .values("program")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    managed = list(
+        program_selectors.programs_managed_by(user=user)
+        .annotate(pending_count=Coalesce(Subquery(pending), 0))
+        .order_by("name")
+    )
+    return Dashboard(
+        has_profile=hasattr(user, "profile"),
+        enrollments=enrollments,
+        managed_programs=managed,
+    )
