@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local runs use the embedded defaults unless the caller sets these.
 export DEBUG ?= true
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run setup test test-fast lint typecheck format lock vendor demo migrate clean browser
 

@@ -125,7 +125,7 @@ def test_revoke_own_token(client):
 
 def test_cannot_revoke_someone_elses_token(client):
     owner = UserFactory()
-    token, raw = personal_access_token_create(user=owner, name="x")
+    token, _ = personal_access_token_create(user=owner, name="x")
     client.force_login(UserFactory())
     response = client.post(f"/account/tokens/{token.pk}/revoke/")
     assert response.status_code == 404
