@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from playwright.sync_api import expect
 
 from trellis.accounts.models import User
-from trellis.accounts.tests.factories import PASSWORD, UserFactory
+from trellis.accounts.tests.factories import UserFactory
+from trellis.core.tests.browser import sign_in
 from trellis.notifications.services import notification_send
 
 pytestmark = [
@@ -47,11 +48,7 @@ def notify_from_elsewhere(recipient: User, title: str) -> None:
 
 def test_bell_counts_a_new_notification_without_reload(page, assert_accessible):
     user = UserFactory(email="bell@example.org")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/")
+    sign_in(page, user.email)
     bell_count = page.locator("[data-bell-count]")
     expect(bell_count).to_be_hidden()
     expect(page.locator("body[data-events-connected='true']")).to_have_count(1)

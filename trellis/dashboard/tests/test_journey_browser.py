@@ -13,7 +13,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from trellis.accounts.models import User
-from trellis.accounts.tests.factories import PASSWORD, UserFactory
+from trellis.accounts.tests.factories import UserFactory
+from trellis.core.tests.browser import sign_in
 from trellis.programs.models import Enrollment, EnrollmentMode, EnrollmentStatus, QuestionKind
 from trellis.programs.tests.factories import IntakeQuestionFactory, ProgramFactory
 
@@ -98,10 +99,7 @@ def test_new_mentee_signs_up_joins_and_is_approved(
     manager_page.on(
         "console", lambda m: manager_errors.append(m.text) if m.type == "error" else None
     )
-    manager_page.goto("/accounts/login/")
-    manager_page.get_by_label("Email").fill(manager.email)
-    manager_page.get_by_label("Password").fill(PASSWORD)
-    manager_page.get_by_role("button", name="Sign In").click()
+    sign_in(manager_page, manager.email)
     expect(manager_page.get_by_text("1 waiting for review")).to_be_visible()
     assert_accessible(manager_page)
     manager_page.get_by_role("link", name="Global Engineering Mentoring").click()

@@ -6,18 +6,11 @@ import datetime as dt
 
 import pytest
 
-from trellis.accounts.tests.factories import PASSWORD, UserFactory
+from trellis.accounts.tests.factories import UserFactory
+from trellis.core.tests.browser import sign_in
 from trellis.profiles.models import Profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/")
 
 
 def test_a_person_fills_in_and_saves_their_profile(page, assert_accessible):

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from trellis.accounts.tests.factories import PASSWORD, UserFactory
+from trellis.accounts.tests.factories import UserFactory
+from trellis.core.tests.browser import sign_in
 from trellis.programs.models import (
     Enrollment,
     EnrollmentMode,
@@ -24,14 +25,6 @@ from trellis.programs.tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/")
 
 
 def test_person_applies_as_mentee_answering_intake_questions(page, assert_accessible):
@@ -62,7 +55,7 @@ def test_person_applies_as_mentee_answering_intake_questions(page, assert_access
         audience=QuestionAudience.MENTORS,
     )
     person = UserFactory(email="ada@example.org")
-    sign_in(page, person)
+    sign_in(page, person.email)
 
     page.get_by_role("link", name="Programs", exact=True).click()
     expect(page.get_by_role("heading", name="Programs")).to_be_visible()
@@ -114,7 +107,7 @@ def test_manager_filters_and_approves_two_applications_in_bulk(page, assert_acce
         program=program, user=UserFactory(email="linus@example.org"), status="pending"
     )
     EnrollmentFactory(program=program, user=UserFactory(email="bob@example.org"))
-    sign_in(page, manager)
+    sign_in(page, manager.email)
 
     page.goto("/programs/garden/manage/participants/")
     expect(page.get_by_role("heading", name="Participants")).to_be_visible()
@@ -149,7 +142,7 @@ def test_manager_pages_and_invitation_page_are_accessible(page, assert_accessibl
         program=program, kind=QuestionKind.SCALE, label="How sure?", is_required=True
     )
     invitation = InvitationFactory(program=program, email="manager@example.org")
-    sign_in(page, manager)
+    sign_in(page, manager.email)
     for path, heading in [
         ("/programs/garden/", "Garden"),
         ("/programs/garden/manage/", "Program settings"),
