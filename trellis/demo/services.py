@@ -265,6 +265,7 @@ def _person(rng: random.Random, *, email: str, role: str, number: int) -> _Perso
         "headline": headline,
         "bio": bio,
         "time_zone": place.time_zone,
+        "has_chosen_time_zone": True,
         "languages": languages,
         "city": place.city,
         "country": place.country,

@@ -195,7 +195,7 @@ class ProfileForm(forms.Form):
         }
         initial["country"] = str(profile.country or "")
         # A zone nobody chose stays empty, so the browser can fill in the real one.
-        initial["time_zone"] = "" if profile.time_zone_is_unconfirmed else profile.time_zone
+        initial["time_zone"] = profile.time_zone if profile.has_chosen_time_zone else ""
         initial["manager_email"] = profile.manager.email if profile.manager is not None else ""
         for field in TAG_FIELDS:
             initial[field] = ", ".join(getattr(profile, field))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -64,6 +62,8 @@ class Profile(TimeStampedModel):
     time_zone = models.CharField(
         max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
     )
+    # False until the person saves a zone: the edit page then lets the browser suggest one.
+    has_chosen_time_zone = models.BooleanField(default=False)
     # ISO 639-1 codes, e.g. ["en", "es"].
     languages = models.JSONField(default=list, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -158,15 +158,6 @@ class Profile(TimeStampedModel):
             errors["manager"] = "You cannot be your own line manager."
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def time_zone_is_unconfirmed(self) -> bool:
-        """Whether the zone is still the default filled in at creation, never saved since.
-
-        The edit page then leaves the zone empty so the browser can suggest the real one.
-        """
-        never_saved = self.updated_at - self.created_at < datetime.timedelta(seconds=1)
-        return self.time_zone == DEFAULT_TIME_ZONE and never_saved
 
     @property
     def language_names(self) -> list[str]:

@@ -146,7 +146,7 @@ def profile_save(
             photo_content = _photo_encode(upload=photo)
         except ValidationError as error:
             _merge(errors, error)
-    kept = (UPDATABLE_KEYS - {"manager_email"}) | {"updated_at"}
+    kept = (UPDATABLE_KEYS - {"manager_email"}) | {"updated_at", "has_chosen_time_zone"}
     before = {field: getattr(profile, field) for field in kept}
     try:
         with transaction.atomic():
@@ -194,6 +194,7 @@ def _clean_profile_data(
                 values[key] = _clean_time(value)
             elif key == "time_zone":
                 values[key] = _clean_time_zone(value)
+                values["has_chosen_time_zone"] = True
             elif key == "languages":
                 values[key] = _clean_languages(value)
             elif key == "country":

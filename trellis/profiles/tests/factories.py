@@ -11,6 +11,7 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     display_name = factory.Sequence(lambda n: f"Person {n}")
     time_zone = "Europe/Berlin"
+    has_chosen_time_zone = True
     languages = factory.LazyFunction(lambda: ["en"])
     interests = factory.LazyFunction(lambda: ["hiking"])
     communication_modes = factory.LazyFunction(lambda: ["video", "chat"])

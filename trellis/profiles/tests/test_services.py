@@ -51,7 +51,7 @@ def test_get_or_create_makes_a_first_profile_from_the_email_address():
     assert profile.pk is not None
     assert profile.display_name == "maria.lopez"
     assert profile.time_zone == "UTC"
-    assert profile.time_zone_is_unconfirmed is True
+    assert profile.has_chosen_time_zone is False
     assert Profile.objects.filter(user=user).count() == 1
 
 
@@ -60,7 +60,7 @@ def test_get_or_create_returns_the_existing_profile(profile):
 
     assert again.pk == profile.pk
     assert again.display_name == "Ana"
-    assert again.time_zone_is_unconfirmed is False
+    assert again.has_chosen_time_zone is True
     assert Profile.objects.count() == 1
 
 
