@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from trellis.core.tests.browser import collect_console_errors
+
 # Playwright's sync API keeps an event loop alive in the test thread; Django would then
 # refuse the test's own (synchronous) database calls. Only the test process is affected.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -115,30 +117,16 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-class ConsoleErrors(list[str]):
-    pass
-
-
 @pytest.fixture
 def page(browser: Any, live_server_url: str) -> Iterator[Any]:
     """A fresh browser page; the test fails if the page logged any console error."""
     context = browser.new_context(base_url=live_server_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     browser_page = context.new_page()
-    errors = ConsoleErrors()
-
-    def on_console(message: Any) -> None:
-        # A form answered with 422 is the app working as designed: Chromium still logs the
-        # status as a failed resource load, which is not an error of the page.
-        if message.type == "error" and "status of 422" not in message.text:
-            errors.append(message.text)
-
-    browser_page.on("console", on_console)
-    browser_page.on("pageerror", lambda error: errors.append(str(error)))
-    browser_page.console_errors = errors
+    errors = collect_console_errors(browser_page)
     yield browser_page
     context.close()
-    assert list(errors) == [], f"console errors: {list(errors)}"
+    assert errors == [], f"console errors: {errors}"
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from trellis.accounts.models import PersonalAccessToken, User
+from trellis.core.errors import PermissionDeniedError
 
 TOKEN_PREFIX = "trl_"  # noqa: S105 (a public marker, not a secret)
 MAX_ACTIVE_TOKENS = 20
@@ -46,8 +47,6 @@ def personal_access_token_create(
 
 def personal_access_token_revoke(*, token: PersonalAccessToken, by: User) -> PersonalAccessToken:
     if token.user_id != by.pk:
-        from trellis.core.errors import PermissionDeniedError
-
         raise PermissionDeniedError("This is not your token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

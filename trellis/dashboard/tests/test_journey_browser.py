@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from trellis.accounts.models import User
 from trellis.accounts.tests.factories import UserFactory
-from trellis.core.tests.browser import sign_in
+from trellis.core.tests.browser import collect_console_errors, sign_in
 from trellis.programs.models import Enrollment, EnrollmentMode, EnrollmentStatus, QuestionKind
 from trellis.programs.tests.factories import IntakeQuestionFactory, ProgramFactory
 
@@ -95,10 +95,7 @@ def test_new_mentee_signs_up_joins_and_is_approved(
     # The manager, in another browser, approves the application.
     manager_context = browser.new_context(base_url=live_server_url)
     manager_page = manager_context.new_page()
-    manager_errors: list[str] = []
-    manager_page.on(
-        "console", lambda m: manager_errors.append(m.text) if m.type == "error" else None
-    )
+    manager_errors = collect_console_errors(manager_page)
     sign_in(manager_page, manager.email)
     expect(manager_page.get_by_text("1 waiting for review")).to_be_visible()
     assert_accessible(manager_page)
