@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 WORD_BITS = 64
+VECTOR_SCALE = 127
 # The time zone and availability criteria read these features by default.
 UTC_OFFSET = "utc_offset_minutes"
 AVAILABILITY = "availability"
@@ -45,7 +46,9 @@ class Side:
     sizes: np.ndarray  # (n, set features) int32: items in each set
     codes: np.ndarray  # (n, code features) int64
     numbers: np.ndarray  # (n, number features) float64
-    vectors: np.ndarray  # (n, dimensions) float32
+    # (n, dimensions) int8: unit vectors scaled by VECTOR_SCALE and rounded, so that
+    # similarities are exact integer dot products, the same in every kernel.
+    vectors: np.ndarray
     # (n, 3) int64: the person's own id, their line manager's, and that manager's manager's;
     # -1 when unknown. NOT_SAME_LINE reads it.
     line: np.ndarray
@@ -297,7 +300,7 @@ class CohortBuilder:
         self._numbers.append((mentee_numbers, mentor_numbers))
 
     def add_vectors(self, name: str, *, mentees: np.ndarray, mentors: np.ndarray) -> None:
-        """Add text vectors; rows are normalised here (zero rows stay zero)."""
+        """Add text vectors; rows are normalised and quantised here (zero rows stay zero)."""
         self._check_name(name)
         mentee_vectors = _normalise(np.asarray(mentees, dtype=np.float32))
         mentor_vectors = _normalise(np.asarray(mentors, dtype=np.float32))
@@ -363,7 +366,7 @@ class CohortBuilder:
                     sizes=stack(self._sizes, side, rows, np.int32),
                     codes=stack(self._codes, side, rows, np.int64),
                     numbers=stack(self._numbers, side, rows, np.float64),
-                    vectors=stack(self._vectors, side, rows, np.float32),
+                    vectors=stack(self._vectors, side, rows, np.int8),
                     line=np.ascontiguousarray(self._line[side]),
                 )
             )
@@ -435,4 +438,5 @@ def _encode(
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+    scaled = np.rint(vectors / norms * VECTOR_SCALE)
+    return np.ascontiguousarray(np.clip(scaled, -VECTOR_SCALE, VECTOR_SCALE).astype(np.int8))

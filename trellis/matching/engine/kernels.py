@@ -14,9 +14,11 @@ import threading
 import numpy as np
 from numba import njit, prange
 
+from trellis.matching.engine.cohort import VECTOR_SCALE
 from trellis.matching.engine.spec import KernelKind
 
 PARALLEL_LOCK = threading.Lock()
+VECTOR_SQUARE = float(VECTOR_SCALE * VECTOR_SCALE)
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
@@ -231,10 +233,12 @@ def _score_block(
                 quantity = 2.0 if in_line else (1.0 if same_department else 0.0)
                 value = 1.0 if ok else 0.0
             elif kind == TEXT:
-                similarity = np.float32(0.0)
+                product = 0
                 for d in range(crit[c, 5]):
-                    similarity += a_vectors[i, a_offset + d] * b_vectors[j, b_offset + d]
-                quantity = min(1.0, float(similarity))
+                    product += np.int64(a_vectors[i, a_offset + d]) * np.int64(
+                        b_vectors[j, b_offset + d]
+                    )
+                quantity = min(1.0, product / VECTOR_SQUARE)
                 ok = quantity >= parameter
                 value = max(0.0, quantity)
             elif kind == CLOSENESS:

@@ -302,6 +302,7 @@ def solve(
     if specialise is None:
         specialise = len(rows) * m >= SPECIALISE_PAIRS
     generated = codegen.specialised(*prepared.layout) if specialise else None
+    mentor_columns = codegen.transposed(prepared.arguments) if specialise else ()
     open_mentors = np.flatnonzero(capacity > 0).astype(np.int64)
 
     # 1. Each mentee's best candidates.
@@ -320,7 +321,10 @@ def solve(
         if generated is not None:
             with kernels.PARALLEL_LOCK:
                 generated.top_candidates(
-                    *arguments[:-1], *codegen.unpack(prepared.arguments), *outputs
+                    *arguments[:-1],
+                    *codegen.unpack(prepared.arguments),
+                    *mentor_columns,
+                    *outputs,
                 )
         elif use_parallel:
             with kernels.PARALLEL_LOCK:
@@ -345,7 +349,7 @@ def solve(
         rounds += 1
         report(0.7 + min(0.25, 0.05 * rounds), f"Solving (round {rounds})")
         tick = time.perf_counter()
-        is_used = _min_cost_flow(len(rows), m, capacity, edge_row, edge_mentor, edge_weight)
+        is_used = _min_cost_flow(len(rows), m, capacity, edge_row, edge_mentor, edge_weight, big)
         flow_seconds += time.perf_counter() - tick
         tick = time.perf_counter()
         u, v = _duals(len(rows), m, capacity, edge_row, edge_mentor, edge_weight, is_used)
@@ -369,6 +373,7 @@ def solve(
             prepared,
             use_parallel,
             generated,
+            mentor_columns,
         )
         pricing_seconds += time.perf_counter() - tick
         if _DEBUG:
@@ -445,8 +450,15 @@ def _min_cost_flow(
     edge_row: np.ndarray,
     edge_mentor: np.ndarray,
     edge_weight: np.ndarray,
+    big: int,
 ) -> np.ndarray:
-    """Return which edges the maximum-weight b-matching on the graph uses."""
+    """Return which edges the maximum-weight b-matching on the graph uses.
+
+    With a bonus per pair (most people matched first), OR-Tools computes the maximum
+    flow of least cost directly, on the scores alone: small costs solve faster than
+    scores inflated by the bonus. Otherwise an arc from source to sink lets people stay
+    unmatched when no pair is worth it.
+    """
     is_used = np.zeros(len(edge_row), dtype=bool)
     if len(edge_row) == 0:
         return is_used
@@ -458,6 +470,8 @@ def _min_cost_flow(
     mentor_node[active_mentors] = 1 + len(active_rows) + np.arange(len(active_mentors))
     source, sink = 0, 1 + len(active_rows) + len(active_mentors)
     supply = len(active_rows)
+    maximise_flow = big > 0
+    bypass = 0 if maximise_flow else 1
 
     flow = min_cost_flow.SimpleMinCostFlow()
     tails = np.concatenate(
@@ -465,7 +479,7 @@ def _min_cost_flow(
             row_node[edge_row],
             np.zeros(len(active_rows), dtype=np.int64),
             mentor_node[active_mentors],
-            [source],
+            np.full(bypass, source, dtype=np.int64),
         ]
     )
     heads = np.concatenate(
@@ -473,7 +487,7 @@ def _min_cost_flow(
             mentor_node[edge_mentor],
             row_node[active_rows],
             np.full(len(active_mentors), sink, dtype=np.int64),
-            [sink],
+            np.full(bypass, sink, dtype=np.int64),
         ]
     )
     capacities = np.concatenate(
@@ -481,20 +495,20 @@ def _min_cost_flow(
             np.ones(len(edge_row), dtype=np.int64),
             np.ones(len(active_rows), dtype=np.int64),
             capacity[active_mentors],
-            [supply],
+            np.full(bypass, supply, dtype=np.int64),
         ]
     )
     costs = np.concatenate(
         [
-            -edge_weight,
-            np.zeros(len(active_rows) + len(active_mentors) + 1, dtype=np.int64),
+            -(edge_weight - big),
+            np.zeros(len(active_rows) + len(active_mentors) + bypass, dtype=np.int64),
         ]
     )
     arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[source], supplies[sink] = supply, -supply
     flow.set_nodes_supplies(np.arange(sink + 1), supplies)
-    status = flow.solve()
+    status = flow.solve_max_flow_with_min_cost() if maximise_flow else flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"The min-cost flow did not solve (status {status}).")
     is_used[:] = flow.flows(arcs[: len(edge_row)]) > 0
@@ -596,6 +610,7 @@ def _price(
     prepared: Prepared,
     use_parallel: bool,
     generated: Any = None,
+    mentor_columns: tuple[np.ndarray, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the pairs (graph row, mentor, weight) that violate the dual prices."""
     empty = np.zeros(0, dtype=np.int64)
@@ -627,7 +642,9 @@ def _price(
     outputs = (found_mentor, found_weight, found_count, found_strict)
     if generated is not None:
         with kernels.PARALLEL_LOCK:
-            generated.pricing(*arguments, *codegen.unpack(prepared.arguments), *outputs)
+            generated.pricing(
+                *arguments, *codegen.unpack(prepared.arguments), *mentor_columns, *outputs
+            )
     elif use_parallel:
         with kernels.PARALLEL_LOCK:
             kernels.pricing_parallel(*arguments, prepared.arguments, *outputs)
