@@ -233,7 +233,7 @@ def _score_block(
                 quantity = 2.0 if in_line else (1.0 if same_department else 0.0)
                 value = 1.0 if ok else 0.0
             elif kind == TEXT:
-                product = 0
+                product = np.int64(0)
                 for d in range(crit[c, 5]):
                     product += np.int64(a_vectors[i, a_offset + d]) * np.int64(
                         b_vectors[j, b_offset + d]
