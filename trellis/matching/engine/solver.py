@@ -80,7 +80,7 @@ _COST = {
     Kind.OVERLAP: 4,
     Kind.COMPLEMENT: 4,
     Kind.AVAILABILITY: 5,
-    Kind.TEXT: 8,
+    Kind.TEXT: 5,
     Kind.WISHES: 6,
 }
 
@@ -103,10 +103,14 @@ def prepare(cohort: Cohort, criteria: Sequence[Criterion]) -> Prepared:
     """Validate the criteria against the cohort and lay them out for the kernels."""
     for criterion in criteria:
         criterion.validate()
-    order = sorted(
-        range(len(criteria)),
-        key=lambda position: (not criteria[position].is_hard, _COST[criteria[position].kind]),
-    )
+    def rank(position: int) -> tuple[bool, float]:
+        criterion = criteria[position]
+        cost = _COST[criterion.kind]
+        # Hard rules cheapest first; preferences by weight per cost, so the bound on
+        # what is left to add falls fastest and hopeless pairs are dropped early.
+        return (not criterion.is_hard, cost if criterion.is_hard else -criterion.weight / cost)
+
+    order = sorted(range(len(criteria)), key=rank)
     crit = np.zeros((len(criteria), 8), dtype=np.int64)
     params = np.ones((len(criteria), 3), dtype=np.float64)
     for row, position in enumerate(order):
