@@ -103,6 +103,7 @@ def prepare(cohort: Cohort, criteria: Sequence[Criterion]) -> Prepared:
     """Validate the criteria against the cohort and lay them out for the kernels."""
     for criterion in criteria:
         criterion.validate()
+
     def rank(position: int) -> tuple[bool, float]:
         criterion = criteria[position]
         cost = _COST[criterion.kind]
