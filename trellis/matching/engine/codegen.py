@@ -245,10 +245,10 @@ def _pair_code(crit: np.ndarray, params: np.ndarray, weight_total: float, indent
             add(f"weighted += {weight} * {value}")
     if not counted:
         add("feasible_count += 1")
-    if weight_total <= 0:
-        add("score = max_units")
-    else:
-        add("score = np.int64(np.floor(max_units * weighted / weight_total + 0.5))")
+    add("if row_total <= 0:")
+    add("    score = max_units")
+    add("else:")
+    add("    score = np.int64(np.floor(max_units * weighted / row_total + 0.5))")
     return "\n".join(indent + line for line in lines)
 
 
@@ -295,13 +295,13 @@ def _source(crit: np.ndarray, params: np.ndarray, weight_total: float) -> str:
                 for s in range(1, k):
                     if out_weight[r, s] < out_weight[r, worst]:
                         worst = s
-                if weight_total > 0:
+                if row_total > 0:
                     limit = (out_weight[r, worst] - big + 0.5) * ratio - 1e-9"""
     pricing_before = """threshold = u[i] + v[j] - big - slack
                 if count == limit_count:
                     threshold = max(threshold, floor + v[j] - big)
                 limit = -1.0
-                if threshold >= 0 and weight_total > 0:
+                if threshold >= 0 and row_total > 0:
                     limit = (threshold + 0.5) * ratio - 1e-9"""
     pricing_after = """weight = score + big
                 violation = weight - u[i] - v[j]
@@ -336,12 +336,15 @@ CHUNK = 512
 
 
 @njit(parallel=True, cache=True)
-def top_candidates(rows, order, k, big, drop_zero, {_ARRAYS}, weight_total, max_units,
+def top_candidates(rows, order, k, big, drop_zero, {_ARRAYS}, weight_total, max_units, wish_weight,
                    t_bits, t_codes, t_numbers, t_line, out_mentor, out_weight, out_feasible):
-    ratio = weight_total / max_units
     stop_all = order.shape[0]
     for r in prange(rows.shape[0]):
         i = rows[r]
+        row_total = weight_total
+        if wish_pointer[i] == wish_pointer[i + 1]:
+            row_total -= wish_weight
+        ratio = row_total / max_units
         has_avoid = avoid_pointer[i] < avoid_pointer[i + 1]
         mask = np.zeros(CHUNK, dtype=np.int64)
         kept = np.zeros(CHUNK, dtype=np.int64)
@@ -356,11 +359,14 @@ def top_candidates(rows, order, k, big, drop_zero, {_ARRAYS}, weight_total, max_
 
 @njit(parallel=True, cache=True)
 def pricing(rows, scan_count, u, v, order, limit_count, big, drop_zero, slack, {_ARRAYS},
-            weight_total, max_units, t_bits, t_codes, t_numbers, t_line,
+            weight_total, max_units, wish_weight, t_bits, t_codes, t_numbers, t_line,
             out_mentor, out_weight, out_count, out_strict):
-    ratio = weight_total / max_units
     for r in prange(rows.shape[0]):
         i = rows[r]
+        row_total = weight_total
+        if wish_pointer[i] == wish_pointer[i + 1]:
+            row_total -= wish_weight
+        ratio = row_total / max_units
         stop_all = scan_count[r]
         has_avoid = avoid_pointer[i] < avoid_pointer[i + 1]
         mask = np.zeros(CHUNK, dtype=np.int64)

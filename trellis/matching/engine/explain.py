@@ -13,7 +13,7 @@ import numpy as np
 
 from trellis.matching.engine import kernels
 from trellis.matching.engine.cohort import Cohort, unpack_bits
-from trellis.matching.engine.solver import Prepared, _score_pairs, prepare
+from trellis.matching.engine.solver import Prepared, Solution, _score_pairs, prepare
 from trellis.matching.engine.spec import UNITS_PER_POINT, Criterion, Kind
 
 # Who reads the explanation: the wording of "you" changes with it.
@@ -99,6 +99,7 @@ class _Explainer:
         self.audience = audience
         self.item_label = item_label or (lambda feature, item: item)
         self.weight_total = float(sum(c.weight for c in self.prepared.criteria if not c.is_hard))
+        self.wish_weight = float(self.prepared.arguments[22])
 
     def shared_items(self, criterion: Criterion, i: int, j: int) -> list[str]:
         mentee_feature = self.cohort.feature(criterion.mentee_feature)
@@ -117,7 +118,14 @@ class _Explainer:
         ]
 
     def reason(
-        self, criterion: Criterion, i: int, j: int, quantity: float, value: float, is_met: bool
+        self,
+        criterion: Criterion,
+        i: int,
+        j: int,
+        quantity: float,
+        value: float,
+        is_met: bool,
+        total: float,
     ) -> Reason | None:
         """Return the sentence for one criterion, or None when it says nothing useful."""
         kind = criterion.kind
@@ -160,7 +168,7 @@ class _Explainer:
                     text = "Same seniority"
                 else:
                     text = f"Mentor is {-gap} level{'s' if gap != -1 else ''} less senior"
-                if not is_met:
+                if criterion.is_hard and not is_met:
                     text += f" (at least {parameter:g} required)"
         elif kind == Kind.TIME_ZONE:
             if np.isnan(quantity):
@@ -169,7 +177,7 @@ class _Explainer:
                 text = "Same time zone"
             else:
                 text = f"{_hours(quantity)} apart"
-                if not is_met:
+                if criterion.is_hard and not is_met:
                     text += f" (at most {_hours(parameter)} allowed)"
         elif kind == Kind.AVAILABILITY:
             if quantity <= 0:
@@ -216,8 +224,8 @@ class _Explainer:
                 return None
             text = "Asked for by name"
         points = 0.0
-        if not criterion.is_hard and self.weight_total > 0:
-            points = 100.0 * criterion.weight * value / self.weight_total
+        if not criterion.is_hard and total > 0:
+            points = 100.0 * criterion.weight * value / total
         return Reason(criterion=criterion, text=text, is_met=is_met, value=value, points=points)
 
     def explain(self, mentee_index: np.ndarray, mentor_index: np.ndarray) -> list[Explanation]:
@@ -234,6 +242,9 @@ class _Explainer:
                 stop > start and (cohort.avoid_mentor[start:stop] == j).any()
             )
             speaking: list[Reason] = []
+            total = self.weight_total
+            if cohort.wish_pointer[i] == cohort.wish_pointer[i + 1]:
+                total -= self.wish_weight
             for c, criterion in enumerate(self.prepared.criteria):
                 reason = self.reason(
                     criterion,
@@ -242,6 +253,7 @@ class _Explainer:
                     float(quantities[p, c]),
                     float(values[p, c]),
                     bool(passed[p, c]),
+                    total,
                 )
                 if reason is None:
                     continue
@@ -346,9 +358,17 @@ class UnmatchedReason:
 
 
 def unmatched_report(
-    cohort: Cohort, criteria: Sequence[Criterion], mentees: Sequence[int] | np.ndarray
+    cohort: Cohort,
+    criteria: Sequence[Criterion],
+    mentees: Sequence[int] | np.ndarray,
+    *,
+    solution: Solution | None = None,
 ) -> list[UnmatchedReason]:
-    """Say, for each mentee left unmatched, what stood in the way."""
+    """Say, for each mentee left unmatched, what stood in the way.
+
+    With the solution, a mentee whose eligible mentors all ended up full is told so
+    ("all places were taken") rather than that others fitted better.
+    """
     prepared = prepare(cohort, criteria)
     rows = np.asarray(mentees, dtype=np.int64)
     count = len(prepared.criteria)
@@ -367,6 +387,10 @@ def unmatched_report(
         else:
             kernels.hard_rule_counts_serial(*arguments)
     hard = [c for c, criterion in enumerate(prepared.criteria) if criterion.is_hard]
+    places_left = cohort.capacity.astype(np.int64).copy()
+    if solution is not None:
+        places_left -= np.bincount(solution.mentor_index, minlength=cohort.mentor_count)
+    free_mentors = np.flatnonzero(places_left > 0)
     reports = []
     mentor_count = cohort.mentor_count
     for r, mentee in enumerate(rows):
@@ -389,6 +413,12 @@ def unmatched_report(
                 )
         elif with_places[r] == 0:
             text = f"All {feasible[r]} eligible mentors were already full."
+        elif solution is not None and not _has_free_eligible(prepared, int(mentee), free_mentors):
+            mentors = "mentor" if feasible[r] == 1 else "mentors"
+            text = (
+                f"All places of the {feasible[r]} eligible {mentors} were taken; "
+                "there were more mentees than places."
+            )
         else:
             text = (
                 f"{feasible[r]} mentors were eligible, but their places went to pairs that "
@@ -404,3 +434,11 @@ def unmatched_report(
             )
         )
     return reports
+
+
+def _has_free_eligible(prepared: Prepared, mentee: int, free_mentors: np.ndarray) -> bool:
+    if len(free_mentors) == 0:
+        return False
+    rows = np.full(len(free_mentors), mentee, dtype=np.int64)
+    scores, _, _, _ = _score_pairs(prepared, rows, free_mentors, record=False)
+    return bool((scores >= 0).any())

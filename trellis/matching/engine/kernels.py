@@ -91,6 +91,7 @@ def _score_block(
     avoid_value,
     weight_total,
     max_units,
+    wish_weight,
     record,
     quantities,
     values,
@@ -112,6 +113,11 @@ def _score_block(
     """
     has_avoid = avoid_pointer[i] < avoid_pointer[i + 1]
     criteria = crit.shape[0]
+    # Wishes count only for mentees someone has a wish about; for the others their
+    # weight would only lower every score alike.
+    row_total = weight_total
+    if wish_pointer[i] == wish_pointer[i + 1]:
+        row_total -= wish_weight
     for t in range(columns.shape[0]):
         j = columns[t]
         threshold = thresholds[t]
@@ -127,8 +133,8 @@ def _score_block(
         # floor(max_units * weighted / weight_total + 0.5) <= threshold exactly when
         # weighted < (threshold + 0.5) * weight_total / max_units; a margin keeps it safe.
         limit = -1.0
-        if threshold >= 0 and weight_total > 0:
-            limit = (threshold + 0.5) * weight_total / max_units - 1e-9
+        if threshold >= 0 and row_total > 0:
+            limit = (threshold + 0.5) * row_total / max_units - 1e-9
         for c in range(criteria):
             kind = crit[c, 0]
             is_hard = crit[c, 1] == 1
@@ -274,10 +280,10 @@ def _score_block(
             out_score[t] = -1
         elif pruned:
             out_score[t] = -2
-        elif weight_total <= 0:
+        elif row_total <= 0:
             out_score[t] = max_units
         else:
-            out_score[t] = np.int64(np.floor(max_units * weighted / weight_total + 0.5))
+            out_score[t] = np.int64(np.floor(max_units * weighted / row_total + 0.5))
 
 
 CHUNK = 256

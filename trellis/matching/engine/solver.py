@@ -165,6 +165,7 @@ def prepare(cohort: Cohort, criteria: Sequence[Criterion]) -> Prepared:
         avoid_value,
         weight_total,
         MAX_SCORE_UNITS,
+        float(sum(c.weight for c in criteria if c.kind == Kind.WISHES and not c.is_hard)),
     )
     return Prepared(
         criteria=[criteria[position] for position in order],
