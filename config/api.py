@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from trellis.accounts.api import router as accounts_router
 from trellis.accounts.api_auth import api_auth
 from trellis.core.api_errors import install_error_handlers
+from trellis.matching.api import router as matching_router
+from trellis.mentorships.api import router as mentorships_router
 from trellis.profiles.api import router as profiles_router
 from trellis.programs.api import router as programs_router
 
@@ -22,3 +24,5 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/profile", profiles_router)
 api.add_router("/", programs_router)
+api.add_router("/", matching_router)
+api.add_router("/", mentorships_router)

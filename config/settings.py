@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "trellis.accounts",
     "trellis.profiles",
     "trellis.programs",
+    "trellis.matching",
+    "trellis.mentorships",
     "trellis.notifications",
     "trellis.dashboard",
     "trellis.demo",
@@ -229,6 +231,11 @@ STORAGES = {
 # Serve straight from the apps' static folders; no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Matching -------------------------------------------------------------------------
+# Text similarity is lexical (TF-IDF) unless this names a local sentence-transformers model
+# directory and the package is installed; nothing is ever downloaded.
+MATCHING_TEXT_MODEL = env.str("MATCHING_TEXT_MODEL", default="")
 
 # --- API ------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

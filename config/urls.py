@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/", include("trellis.accounts.urls")),
     path("profile/", include("trellis.profiles.urls")),
     path("programs/", include("trellis.programs.urls")),
+    path("programs/<slug:slug>/manage/matching/", include("trellis.matching.urls")),
+    # Pages under /mentorships/ and /programs/<slug>/{mentors,mentees,requests,offers}/.
+    path("", include("trellis.mentorships.urls")),
     path("notifications/", include("trellis.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

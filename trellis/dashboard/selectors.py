@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from trellis.accounts.models import User
+from trellis.mentorships import selectors as mentorship_selectors
 from trellis.programs import selectors as program_selectors
 from trellis.programs.models import Enrollment, EnrollmentStatus
 
@@ -16,6 +17,7 @@ class Dashboard:
     has_profile: bool
     enrollments: list[Any] = field(default_factory=list)
     managed_programs: list[Any] = field(default_factory=list)
+    mentorships: list[Any] = field(default_factory=list)
 
 
 def dashboard_for_user(*, user: User) -> Dashboard:
@@ -38,4 +40,5 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         has_profile=hasattr(user, "profile"),
         enrollments=enrollments,
         managed_programs=managed,
+        mentorships=mentorship_selectors.mentorship_list_for_user(user=user),
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.demo import data
+from trellis.matching.models import CriterionKind, MatchingCriterion, MatchingSettings
 from trellis.notifications.models import Notification
 from trellis.profiles.models import (
     AvailabilityWindow,
@@ -137,6 +138,7 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
     organisation.admins.add(manager)
     engineering, leaders = _create_programs(organisation, manager, today=now.date())
     questions = _create_questions(engineering)
+    criteria = _create_matching(engineering, leaders, questions)
 
     mentors = [p for p in people if p.role == "mentor"]
     mentees = [p for p in people if p.role == "mentee"]
@@ -172,6 +174,7 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         "intake questions": len(questions),
         "enrollments": len(enrollments),
         "intake answers": len(answers),
+        "matching criteria": criteria,
         "notifications": 2,
     }
     return DemoResult(organisation=organisation, created=True, counts=counts)
@@ -493,6 +496,56 @@ def _create_questions(program: Program) -> list[IntakeQuestion]:
     for question in questions:
         question.full_clean(exclude=["program"])
     return IntakeQuestion.objects.bulk_create(questions)
+
+
+def _create_matching(
+    engineering: Program, leaders: Program, questions: list[IntakeQuestion]
+) -> int:
+    """Matching settings and criteria that give explained, sensible automatch results."""
+    track, topics, _success, _comfort = questions
+    kind = CriterionKind
+    # (program, field, kind, is hard rule, weight, parameter)
+    rows = [
+        (engineering, "languages", kind.OVERLAP, True, 5, 1.0),
+        (engineering, "department_line", kind.NOT_SAME_LINE, True, 5, None),
+        (engineering, "skills", kind.COMPLEMENT, False, 8, 1.0),
+        (engineering, f"intake:{track.pk}", kind.SAME_VALUE, False, 5, None),
+        (engineering, "time_zone", kind.TIME_ZONE, False, 5, 8.0),
+        (engineering, "availability", kind.AVAILABILITY, False, 4, 2.0),
+        (engineering, "text", kind.TEXT, False, 4, 0.1),
+        (engineering, f"intake:{topics.pk}", kind.OVERLAP, False, 3, 1.0),
+        (engineering, "interests", kind.OVERLAP, False, 2, 1.0),
+        (engineering, "seniority", kind.SENIORITY_GAP, False, 3, 2.0),
+        (leaders, "languages", kind.OVERLAP, True, 5, 1.0),
+        (leaders, "organisation", kind.DIFFERENT_VALUE, True, 5, None),
+        (leaders, "time_zone", kind.TIME_ZONE, False, 5, 6.0),
+        (leaders, "values", kind.OVERLAP, False, 4, 1.0),
+        (leaders, "text", kind.TEXT, False, 3, 0.1),
+    ]
+    positions: dict[int, int] = {}
+    criteria = []
+    for program, field_name, criterion_kind, is_hard_rule, weight, parameter in rows:
+        position = positions.get(program.pk, 0)
+        positions[program.pk] = position + 1
+        criteria.append(
+            MatchingCriterion(
+                program=program,
+                field=field_name,
+                kind=criterion_kind,
+                is_hard_rule=is_hard_rule,
+                weight=weight,
+                parameter=parameter,
+                position=position,
+            )
+        )
+    MatchingCriterion.objects.bulk_create(criteria)
+    MatchingSettings.objects.bulk_create(
+        [
+            MatchingSettings(program=engineering, request_expiry_days=7, max_open_requests=3),
+            MatchingSettings(program=leaders, objective="best_score", request_expiry_days=5),
+        ]
+    )
+    return len(criteria)
 
 
 def _decided(

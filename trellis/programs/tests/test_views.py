@@ -232,6 +232,29 @@ def test_leave_program(client):
     assert b"You are not taking part" in again.content
 
 
+@pytest.mark.parametrize(
+    ("role", "status", "shown", "hidden"),
+    [
+        ("mentee", EnrollmentStatus.APPROVED, ["/programs/garden/mentors/"], ["/mentees/"]),
+        ("mentor", EnrollmentStatus.APPROVED, ["/programs/garden/mentees/"], ["/mentors/"]),
+        ("both", EnrollmentStatus.APPROVED, ["/mentors/", "/mentees/"], []),
+        ("mentee", EnrollmentStatus.PENDING, [], ["/mentors/", "/requests/"]),
+    ],
+)
+def test_detail_links_approved_participants_to_matching(client, role, status, shown, hidden):
+    enrollment = EnrollmentFactory(program=ProgramFactory(slug="garden"), role=role, status=status)
+    client.force_login(enrollment.user)
+
+    page = client.get("/programs/garden/").content.decode()
+
+    for link in shown:
+        assert link in page
+    for link in hidden:
+        assert link not in page
+    if status == EnrollmentStatus.APPROVED:
+        assert "/programs/garden/requests/" in page
+
+
 # Manager pages -------------------------------------------------------------------------
 
 SETTINGS = {

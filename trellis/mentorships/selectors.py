@@ -1,0 +1,476 @@
+"""Reads for mentorships, requests and offers; each page's data in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from trellis.accounts.models import User
+from trellis.core.errors import NotFoundError
+from trellis.core.time import get_zone
+from trellis.matching.models import MenteeWish, MentorWish
+from trellis.mentorships.models import (
+    OPEN_REQUEST_STATUSES,
+    Mentorship,
+    MentorshipOffer,
+    MentorshipRequest,
+    MentorshipStatus,
+    OfferStatus,
+)
+from trellis.programs.models import Enrollment, EnrollmentStatus, Program, Role
+from trellis.programs.selectors import program_can_manage
+
+if TYPE_CHECKING:
+    # Only for types: trellis.matching.selectors itself reads this module's selectors.
+    from trellis.matching.selectors import Candidate
+
+MENTOR_ROLES = (Role.MENTOR, Role.BOTH)
+MENTEE_ROLES = (Role.MENTEE, Role.BOTH)
+# Decided requests and offers stay listed this long on the requests page.
+HISTORY_LIMIT = 20
+
+
+# Contract for trellis.matching ---------------------------------------------------------
+
+
+def active_mentorship_counts(*, program: Program) -> dict[int, int]:
+    """Each mentor's number of active mentorships in program (mentor user id → count)."""
+    rows = (
+        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE)
+        .order_by()
+        .values("mentor_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["mentor_id"]: row["count"] for row in rows}
+
+
+def active_mentee_ids(*, program: Program) -> set[int]:
+    """User ids of the program's mentees who have an active mentorship."""
+    return set(
+        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE).values_list(
+            "mentee_id", flat=True
+        )
+    )
+
+
+def active_pairs(*, program: Program) -> list[tuple[int, int]]:
+    """(mentee user id, mentor user id) of the program's active mentorships."""
+    return list(
+        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("mentee_id", "mentor_id")
+    )
+
+
+# Participants ---------------------------------------------------------------------------
+
+
+def mentor_capacity(*, program: Program, enrollment: Enrollment) -> int:
+    """How many mentees the mentor may have: their own figure, else the program's."""
+    return enrollment.mentor_capacity or program.default_mentor_capacity
+
+
+def approved_enrollment(*, program: Program, user: User, roles: Iterable[str]) -> Enrollment | None:
+    """The person's approved enrollment in program if its role is one of roles."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Enrollment.objects.filter(
+        program=program, user_id=user.pk, status=EnrollmentStatus.APPROVED, role__in=list(roles)
+    ).first()
+
+
+@dataclass
+class Participation:
+    """A person's place in a program, seen from the mentorship pages."""
+
+    program: Program
+    enrollment: Enrollment
+    is_mentor: bool
+    is_mentee: bool
+
+
+def participation_for(*, slug: str, user: Any) -> Participation:
+    """The program at slug and the person's approved enrollment in it; else NotFoundError.
+
+    Pending, declined and former participants, and everyone outside the program, get the
+    same answer: there is nothing for them here.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise NotFoundError("No such program.")
+    enrollment = (
+        Enrollment.objects.select_related("program", "program__organisation")
+        .filter(program__slug=slug, user_id=user.pk, status=EnrollmentStatus.APPROVED)
+        .first()
+    )
+    if enrollment is None:
+        raise NotFoundError("No such program.")
+    return Participation(
+        program=enrollment.program,
+        enrollment=enrollment,
+        is_mentor=enrollment.role in MENTOR_ROLES,
+        is_mentee=enrollment.role in MENTEE_ROLES,
+    )
+
+
+# Mentorships ----------------------------------------------------------------------------
+
+
+def _mentorships() -> QuerySet[Mentorship]:
+    return Mentorship.objects.select_related(
+        "program", "program__organisation", "mentor__profile", "mentee__profile"
+    )
+
+
+def mentorship_list_for_user(*, user: User, include_ended: bool = False) -> list[Mentorship]:
+    """The person's mentorships, as mentor or mentee, newest first, in one query."""
+    mentorships = _mentorships().filter(Q(mentor_id=user.pk) | Q(mentee_id=user.pk))
+    if not include_ended:
+        mentorships = mentorships.filter(status=MentorshipStatus.ACTIVE)
+    return list(mentorships.order_by("-started_at", "-pk"))
+
+
+def mentorship_active_for_mentee(*, program: Program, mentee: User) -> Mentorship | None:
+    return (
+        _mentorships()
+        .filter(program=program, mentee_id=mentee.pk, status=MentorshipStatus.ACTIVE)
+        .first()
+    )
+
+
+def mentorship_can_view(*, mentorship: Mentorship, user: Any) -> bool:
+    """The pair, the program's managers and staff may see a mentorship."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.pk in (mentorship.mentor_id, mentorship.mentee_id):
+        return True
+    return program_can_manage(program=mentorship.program, user=user)
+
+
+def mentorship_detail(*, mentorship_id: int, user: Any) -> Mentorship:
+    """The mentorship if user may see it; NotFoundError otherwise, to reveal nothing."""
+    mentorship = _mentorships().filter(pk=mentorship_id).first()
+    if mentorship is None or not mentorship_can_view(mentorship=mentorship, user=user):
+        raise NotFoundError("No such mentorship.")
+    return mentorship
+
+
+# Requests and offers --------------------------------------------------------------------
+
+
+def _requests() -> QuerySet[MentorshipRequest]:
+    return MentorshipRequest.objects.select_related(
+        "program", "mentee__profile", "mentor__profile", "rollover_of__mentor__profile"
+    )
+
+
+def _offers() -> QuerySet[MentorshipOffer]:
+    return MentorshipOffer.objects.select_related("program", "mentee__profile", "mentor__profile")
+
+
+def open_request_count(*, program: Program, mentee: User) -> int:
+    return MentorshipRequest.objects.filter(
+        program=program, mentee_id=mentee.pk, status__in=OPEN_REQUEST_STATUSES
+    ).count()
+
+
+def _open_first(items: list[Any], is_open: Any) -> list[Any]:
+    """Open items first (oldest first: they expire soonest), then the recent others."""
+    open_items = sorted((i for i in items if is_open(i)), key=lambda i: (i.created_at, i.pk))
+    closed = [i for i in items if not is_open(i)][:HISTORY_LIMIT]
+    return open_items + closed
+
+
+def request_list_for_mentee(*, program: Program, mentee: User) -> list[MentorshipRequest]:
+    requests = list(
+        _requests().filter(program=program, mentee_id=mentee.pk).order_by("-created_at", "-pk")
+    )
+    return _open_first(requests, lambda r: r.is_open)
+
+
+def request_list_for_mentor(*, program: Program, mentor: User) -> list[MentorshipRequest]:
+    requests = list(
+        _requests().filter(program=program, mentor_id=mentor.pk).order_by("-created_at", "-pk")
+    )
+    return _open_first(requests, lambda r: r.is_open)
+
+
+def offer_list_for_mentee(*, program: Program, mentee: User) -> list[MentorshipOffer]:
+    offers = list(
+        _offers().filter(program=program, mentee_id=mentee.pk).order_by("-created_at", "-pk")
+    )
+    return _open_first(offers, lambda o: o.is_open)
+
+
+def offer_list_for_mentor(*, program: Program, mentor: User) -> list[MentorshipOffer]:
+    offers = list(
+        _offers().filter(program=program, mentor_id=mentor.pk).order_by("-created_at", "-pk")
+    )
+    return _open_first(offers, lambda o: o.is_open)
+
+
+def request_visible_to(*, request_id: int, user: Any) -> MentorshipRequest:
+    """A request its mentee or mentor may see; NotFoundError for everyone else."""
+    found = _requests().filter(pk=request_id).first()
+    if found is None or not getattr(user, "is_authenticated", False):
+        raise NotFoundError("No such request.")
+    if user.pk not in (found.mentee_id, found.mentor_id):
+        raise NotFoundError("No such request.")
+    return found
+
+
+def offer_visible_to(*, offer_id: int, user: Any) -> MentorshipOffer:
+    """An offer its mentor or mentee may see; NotFoundError for everyone else."""
+    found = _offers().filter(pk=offer_id).first()
+    if found is None or not getattr(user, "is_authenticated", False):
+        raise NotFoundError("No such offer.")
+    if user.pk not in (found.mentee_id, found.mentor_id):
+        raise NotFoundError("No such offer.")
+    return found
+
+
+def request_list_for_user(
+    *, user: User, program: Program | None = None, role: str | None = None
+) -> list[MentorshipRequest]:
+    """The person's requests, sent (role "mentee") or received (role "mentor") or both."""
+    requests = _requests()
+    if role == "mentee":
+        requests = requests.filter(mentee_id=user.pk)
+    elif role == "mentor":
+        requests = requests.filter(mentor_id=user.pk)
+    else:
+        requests = requests.filter(Q(mentee_id=user.pk) | Q(mentor_id=user.pk))
+    if program is not None:
+        requests = requests.filter(program=program)
+    return list(requests.order_by("-created_at", "-pk"))
+
+
+def offer_list_for_user(
+    *, user: User, program: Program | None = None, role: str | None = None
+) -> list[MentorshipOffer]:
+    """The person's offers, sent (role "mentor") or received (role "mentee") or both."""
+    offers = _offers()
+    if role == "mentee":
+        offers = offers.filter(mentee_id=user.pk)
+    elif role == "mentor":
+        offers = offers.filter(mentor_id=user.pk)
+    else:
+        offers = offers.filter(Q(mentee_id=user.pk) | Q(mentor_id=user.pk))
+    if program is not None:
+        offers = offers.filter(program=program)
+    return list(offers.order_by("-created_at", "-pk"))
+
+
+def requests_due_exist(*, program: Program, user: User, now: dt.datetime | None = None) -> bool:
+    """Whether any of the person's open requests or offers in program are past their time."""
+    now = now or timezone.now()
+    involved = Q(mentee_id=user.pk) | Q(mentor_id=user.pk)
+    return (
+        MentorshipRequest.objects.filter(
+            involved, program=program, status__in=OPEN_REQUEST_STATUSES, expires_at__lte=now
+        ).exists()
+        or MentorshipOffer.objects.filter(
+            involved, program=program, status=OfferStatus.OPEN, expires_at__lte=now
+        ).exists()
+    )
+
+
+# Directories ------------------------------------------------------------------------------
+
+# Broad regions, from the first part of an IANA zone name.
+REGIONS = {
+    "Africa": "Africa",
+    "America": "Americas",
+    "Antarctica": "Antarctica",
+    "Asia": "Asia",
+    "Atlantic": "Atlantic",
+    "Australia": "Australia and Oceania",
+    "Europe": "Europe",
+    "Indian": "Indian Ocean",
+    "Pacific": "Australia and Oceania",
+}
+
+
+def time_zone_region(name: str) -> str:
+    return REGIONS.get((name or "").split("/", 1)[0], "Other")
+
+
+def hours_apart(zone_a: str, zone_b: str, *, at: dt.datetime | None = None) -> float:
+    """Hours between two zones' clocks now, the short way round (0 to 12)."""
+    at = at or timezone.now()
+    offset_a = at.astimezone(get_zone(zone_a)).utcoffset() or dt.timedelta()
+    offset_b = at.astimezone(get_zone(zone_b)).utcoffset() or dt.timedelta()
+    hours = abs((offset_a - offset_b).total_seconds()) / 3600
+    return min(hours, 24 - hours)
+
+
+@dataclass
+class DirectoryFilters:
+    language: str = ""
+    skill: str = ""
+    max_hours_apart: int | None = None
+    region: str = ""
+    has_places: bool = False
+
+
+@dataclass
+class DirectoryEntry:
+    """One person in a directory: the candidate with what the viewer already did about them."""
+
+    candidate: Candidate
+    hours_apart: float
+    region: str
+    is_favourite: bool = False
+    stance: str | None = None
+    open_request: MentorshipRequest | None = None
+    open_offer: MentorshipOffer | None = None
+    was_requested: bool = False
+
+    @property
+    def user(self) -> User:
+        return self.candidate.user
+
+    @property
+    def profile(self) -> Any:
+        return self.candidate.profile
+
+
+@dataclass
+class Directory:
+    """Everyone a directory may list, best first, and the choices its filters offer."""
+
+    entries: list[DirectoryEntry]
+    languages: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+
+
+def _own_zone(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.time_zone if profile is not None else "UTC"
+
+
+def _zone_of(candidate: Any) -> str:
+    profile = candidate.profile
+    return profile.time_zone if profile is not None else "UTC"
+
+
+def _options(entries: list[DirectoryEntry], skill_field: str) -> Directory:
+    languages: set[str] = set()
+    skills: set[str] = set()
+    regions: set[str] = set()
+    for entry in entries:
+        profile = entry.profile
+        if profile is not None:
+            languages.update(profile.languages or [])
+            skills.update(getattr(profile, skill_field) or [])
+        regions.add(entry.region)
+    return Directory(
+        entries=entries,
+        languages=sorted(languages),
+        skills=sorted(skills),
+        regions=sorted(regions),
+    )
+
+
+def mentor_directory(*, program: Program, mentee: User, candidates: list[Candidate]) -> Directory:
+    """The eligible mentors among candidates (best first), with the mentee's wishes and requests."""
+    favourites = set(
+        MenteeWish.objects.filter(
+            program=program, mentee_id=mentee.pk, is_favourite=True
+        ).values_list("mentor_id", flat=True)
+    )
+    requests: dict[int, list[MentorshipRequest]] = {}
+    for request in MentorshipRequest.objects.filter(program=program, mentee_id=mentee.pk):
+        requests.setdefault(request.mentor_id, []).append(request)
+    zone = _own_zone(mentee)
+    now = timezone.now()
+    entries = []
+    for candidate in candidates:
+        if not candidate.is_eligible or candidate.user.pk == mentee.pk:
+            continue
+        mine = requests.get(candidate.user.pk, [])
+        entries.append(
+            DirectoryEntry(
+                candidate=candidate,
+                hours_apart=hours_apart(zone, _zone_of(candidate), at=now),
+                region=time_zone_region(_zone_of(candidate)),
+                is_favourite=candidate.user.pk in favourites,
+                open_request=next((r for r in mine if r.is_open), None),
+                was_requested=bool(mine),
+            )
+        )
+    return _options(entries, "skills_offered")
+
+
+def mentee_directory(*, program: Program, mentor: User, candidates: list[Candidate]) -> Directory:
+    """Mentees still looking for a mentor (best first) with the mentor's marks and offers.
+
+    Mentees the mentor marked "avoid" stay listed (last), so the mark can be taken back.
+    """
+    stances = dict(
+        MentorWish.objects.filter(program=program, mentor_id=mentor.pk).values_list(
+            "mentee_id", "stance"
+        )
+    )
+    offers = {
+        offer.mentee_id: offer
+        for offer in MentorshipOffer.objects.filter(
+            program=program, mentor_id=mentor.pk, status=OfferStatus.OPEN
+        )
+    }
+    matched = active_mentee_ids(program=program)
+    zone = _own_zone(mentor)
+    now = timezone.now()
+    entries: list[DirectoryEntry] = []
+    avoided: list[DirectoryEntry] = []
+    for candidate in candidates:
+        user_id = candidate.user.pk
+        stance = stances.get(user_id)
+        if user_id == mentor.pk or user_id in matched:
+            continue
+        if not (candidate.is_eligible or stance == "avoid"):
+            continue
+        entry = DirectoryEntry(
+            candidate=candidate,
+            hours_apart=hours_apart(zone, _zone_of(candidate), at=now),
+            region=time_zone_region(_zone_of(candidate)),
+            stance=stance,
+            open_offer=offers.get(user_id),
+        )
+        (avoided if stance == "avoid" else entries).append(entry)
+    return _options(entries + avoided, "skills_sought")
+
+
+def directory_filter(
+    *, directory: Directory, filters: DirectoryFilters, skill_field: str
+) -> list[DirectoryEntry]:
+    """The directory's entries that pass the filters, in order."""
+
+    def passes(entry: DirectoryEntry) -> bool:
+        profile = entry.profile
+        if filters.language and (profile is None or filters.language not in profile.languages):
+            return False
+        if filters.skill and (
+            profile is None or filters.skill not in (getattr(profile, skill_field) or [])
+        ):
+            return False
+        if filters.max_hours_apart is not None and entry.hours_apart > filters.max_hours_apart:
+            return False
+        if filters.region and entry.region != filters.region:
+            return False
+        return not (filters.has_places and entry.candidate.places_left < 1)
+
+    return [entry for entry in directory.entries if passes(entry)]
+
+
+def mentee_wish_rank(*, program: Program, mentee: User, mentor: User) -> int | None:
+    """The rank the mentee gave the mentor, if any (kept when they toggle a favourite)."""
+    wish = MenteeWish.objects.filter(
+        program=program, mentee_id=mentee.pk, mentor_id=mentor.pk
+    ).first()
+    return wish.rank if wish is not None else None

@@ -1,0 +1,844 @@
+"""Writes for mentorships: starting one, mentees' requests and mentors' offers.
+
+`mentorship_start` is the only place a mentorship is created. Capacity is held by a row
+lock on the mentor's enrollment; "one active mentorship per mentee", "one open request per
+pair" and "one open offer per pair" are database constraints as well as checks here.
+
+Lock order, everywhere: the people's Enrollment rows (by primary key), then the request or
+offer row. With one order, two transactions never wait on each other in a circle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from trellis.accounts.models import User
+from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.matching.models import MenteeWish
+from trellis.matching.selectors import matching_settings_for, mentor_candidates, pair_explanation
+from trellis.mentorships.models import (
+    MAX_MESSAGE_LENGTH,
+    OPEN_REQUEST_STATUSES,
+    Mentorship,
+    MentorshipOffer,
+    MentorshipRequest,
+    MentorshipSource,
+    MentorshipStatus,
+    OfferStatus,
+    RequestStatus,
+)
+from trellis.mentorships.selectors import MENTEE_ROLES, MENTOR_ROLES, mentor_capacity
+from trellis.notifications.services import notification_send
+from trellis.programs.models import Enrollment, EnrollmentStatus, Program
+from trellis.programs.selectors import program_can_manage
+
+MAX_REASONS = 20
+MAX_REASON_LENGTH = 300
+# How many next choices a rollover tries before it gives up (each may have filled up).
+MAX_ROLLOVER_ATTEMPTS = 5
+EXPIRY_BATCH = 500
+# Relations are objects the caller handed us; full_clean need not query them again.
+RELATIONS = ["program", "mentor", "mentee", "started_by", "rollover_of", "mentorship"]
+
+
+# Links ---------------------------------------------------------------------------------
+
+
+def mentorship_url(mentorship: Mentorship) -> str:
+    return reverse("mentorships:detail", kwargs={"mentorship_id": mentorship.pk})
+
+
+def requests_url(program: Program) -> str:
+    return reverse("mentorships:requests", kwargs={"slug": program.slug})
+
+
+def directory_url(program: Program) -> str:
+    return reverse("mentorships:mentors", kwargs={"slug": program.slug})
+
+
+# Helpers -------------------------------------------------------------------------------
+
+
+def _clean_text(value: Any, *, field: str, required: bool, what: str = "a message") -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise ValidationError({field: [f"Write {what}."]})
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            {field: [f"Keep it under {MAX_MESSAGE_LENGTH} characters (this has {len(text)})."]}
+        )
+    return text
+
+
+def _lock_enrollments(program: Program, user_ids: Iterable[int]) -> dict[int, Enrollment]:
+    """Lock the people's enrollments in program, always in primary-key order."""
+    rows = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(program=program, user_id__in=sorted(set(user_ids)))
+        .order_by("pk")
+    )
+    return {enrollment.user_id: enrollment for enrollment in rows}
+
+
+def _is_approved(enrollment: Enrollment | None, roles: Iterable[str]) -> bool:
+    return (
+        enrollment is not None
+        and enrollment.status == EnrollmentStatus.APPROVED
+        and enrollment.role in tuple(roles)
+        and enrollment.user.is_active
+    )
+
+
+def _places_left(program: Program, enrollment: Enrollment) -> int:
+    """The mentor's free places; exact only while their enrollment row is locked."""
+    active = Mentorship.objects.filter(
+        program=program, mentor_id=enrollment.user_id, status=MentorshipStatus.ACTIVE
+    ).count()
+    return mentor_capacity(program=program, enrollment=enrollment) - active
+
+
+def _has_active_mentorship(program: Program, mentee: User) -> bool:
+    return Mentorship.objects.filter(
+        program=program, mentee_id=mentee.pk, status=MentorshipStatus.ACTIVE
+    ).exists()
+
+
+def _clean_reasons(reasons: Iterable[Any]) -> list[str]:
+    return [str(reason)[:MAX_REASON_LENGTH] for reason in list(reasons or [])[:MAX_REASONS]]
+
+
+def _copy_state(target: Any, source: Any, fields: Iterable[str]) -> None:
+    """Give the caller's instance the stored values, so it shows what happened."""
+    for name in fields:
+        setattr(target, name, getattr(source, name))
+
+
+def _pair_score(program: Program, *, mentor: User, mentee: User) -> tuple[float, list[str]]:
+    """The pair's score and reasons; refuse a pair the program's hard rules forbid."""
+    score, reasons = pair_explanation(program=program, mentor=mentor, mentee=mentee)
+    if score is None:
+        raise ValidationError(
+            "The program's matching rules do not allow this pair"
+            + (f": {'; '.join(reasons)}." if reasons else ".")
+        )
+    return score, reasons
+
+
+# Mentorships ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mentorship_start(
+    *,
+    program: Program,
+    mentor: User,
+    mentee: User,
+    source: str,
+    score: float | None,
+    reasons: list[str],
+    by: User | None,
+    notify: bool = True,
+) -> Mentorship:
+    """Start a mentorship: the only way one is created.
+
+    Locks both people's enrollments (so the mentor's capacity cannot be overtaken), checks
+    the mentor has a place and the mentee has no mentor yet, and closes the mentee's other
+    open requests and offers in the program. `by` is None when the program's automatch
+    publishes; otherwise it is one of the pair or a manager of the program.
+    """
+    if source not in MentorshipSource.values:
+        raise ValidationError({"source": ["Unknown way to start a mentorship."]})
+    if by is not None:
+        # A mentor starts one by accepting a request, a mentee by taking up an offer;
+        # any other pairing is the managers' (or, with by=None, the automatch's).
+        deciding_party = {MentorshipSource.REQUEST: mentor.pk, MentorshipSource.OFFER: mentee.pk}
+        if by.pk != deciding_party.get(MentorshipSource(source)) and not program_can_manage(
+            program=program, user=by
+        ):
+            raise PermissionDeniedError("Only the program's managers may pair people.")
+    if mentor.pk == mentee.pk:
+        raise ValidationError("Nobody can mentor themself.")
+    if score is not None and not 0 <= score <= 100:
+        raise ValidationError({"score": ["A score is from 0 to 100."]})
+    enrollments = _lock_enrollments(program, [mentor.pk, mentee.pk])
+    mentor_enrollment = enrollments.get(mentor.pk)
+    if mentor_enrollment is None or not _is_approved(mentor_enrollment, MENTOR_ROLES):
+        raise ValidationError(f"{mentor.display_name} is not an approved mentor in {program.name}.")
+    if not _is_approved(enrollments.get(mentee.pk), MENTEE_ROLES):
+        raise ValidationError(f"{mentee.display_name} is not an approved mentee in {program.name}.")
+    if _has_active_mentorship(program, mentee):
+        raise ValidationError(f"{mentee.display_name} already has a mentor in {program.name}.")
+    if _places_left(program, mentor_enrollment) < 1:
+        raise ValidationError(
+            f"{mentor.display_name} has no places left in {program.name}: "
+            f"all {mentor_capacity(program=program, enrollment=mentor_enrollment)} are taken."
+        )
+    mentorship = Mentorship(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        source=source,
+        score=score,
+        reasons=_clean_reasons(reasons),
+        started_by=by,
+    )
+    mentorship.full_clean(exclude=RELATIONS, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            mentorship.save()
+    except IntegrityError as error:
+        # Someone else's mentorship for this mentee committed between our check and insert.
+        raise ValidationError(
+            f"{mentee.display_name} already has a mentor in {program.name}."
+        ) from error
+    _close_open_items_of(mentorship)
+    if notify:
+        _notify_started(mentorship, by)
+    return mentorship
+
+
+def _notify_started(mentorship: Mentorship, by: User | None) -> None:
+    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.mentee
+    url = mentorship_url(mentorship)
+    if by is None or by.pk != mentee.pk:
+        notification_send(
+            recipient=mentee,
+            kind="mentorship.started",
+            title=f"{mentor.display_name} is now your mentor in {program.name}",
+            body="; ".join(mentorship.reasons),
+            url=url,
+        )
+    if by is None or by.pk != mentor.pk:
+        notification_send(
+            recipient=mentor,
+            kind="mentorship.started",
+            title=f"You are now mentoring {mentee.display_name} in {program.name}",
+            body="; ".join(mentorship.reasons),
+            url=url,
+        )
+
+
+def _close_open_items_of(mentorship: Mentorship) -> None:
+    """The mentee has a mentor now: close their other open requests and offers, and say so."""
+    program, mentee = mentorship.program, mentorship.mentee
+    now = timezone.now()
+    requests = list(
+        MentorshipRequest.objects.select_for_update(of=("self",))
+        .select_related("mentor")
+        .filter(program=program, mentee_id=mentee.pk, status__in=OPEN_REQUEST_STATUSES)
+        .order_by("pk")
+    )
+    for request in requests:
+        request.status = RequestStatus.CANCELLED
+        request.decided_at = now
+        request.save(update_fields=["status", "decided_at", "updated_at"])
+        notification_send(
+            recipient=request.mentor,
+            kind="mentorship_request.cancelled",
+            title=f"{mentee.display_name} found a mentor; their request to you is closed",
+            url=requests_url(program),
+            send_email=False,
+        )
+    offers = list(
+        MentorshipOffer.objects.select_for_update(of=("self",))
+        .select_related("mentor")
+        .filter(program=program, mentee_id=mentee.pk, status=OfferStatus.OPEN)
+        .order_by("pk")
+    )
+    for offer in offers:
+        offer.status = OfferStatus.CANCELLED
+        offer.decided_at = now
+        offer.save(update_fields=["status", "decided_at", "updated_at"])
+        notification_send(
+            recipient=offer.mentor,
+            kind="mentorship_offer.cancelled",
+            title=f"{mentee.display_name} found a mentor; your offer is closed",
+            url=requests_url(program),
+            send_email=False,
+        )
+
+
+# Requests (mentee-led) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_send(
+    *, program: Program, mentee: User, mentor: User, message: str
+) -> MentorshipRequest:
+    """A mentee asks a mentor to mentor them; the mentor is told."""
+    return _request_create(program=program, mentee=mentee, mentor=mentor, message=message)
+
+
+def _request_create(
+    *,
+    program: Program,
+    mentee: User,
+    mentor: User,
+    message: str,
+    rollover_of: MentorshipRequest | None = None,
+) -> MentorshipRequest:
+    settings = matching_settings_for(program=program)
+    if not settings.mentee_requests_enabled:
+        raise ValidationError(
+            "This program does not take requests from mentees; its managers match people."
+        )
+    message = _clean_text(message, field="message", required=True)
+    # The mentee's enrollment row serialises their requests: the open count stays exact.
+    mentee_enrollment = _lock_enrollments(program, [mentee.pk]).get(mentee.pk)
+    if not _is_approved(mentee_enrollment, MENTEE_ROLES):
+        raise PermissionDeniedError("Only the program's approved mentees may send requests.")
+    if mentor.pk == mentee.pk:
+        raise ValidationError({"mentor": ["You cannot ask yourself."]})
+    mentor_enrollment = (
+        Enrollment.objects.select_related("user").filter(program=program, user_id=mentor.pk).first()
+    )
+    if mentor_enrollment is None or not _is_approved(mentor_enrollment, MENTOR_ROLES):
+        raise ValidationError({"mentor": ["This person is not a mentor in this program."]})
+    if _has_active_mentorship(program, mentee):
+        raise ValidationError("You already have a mentor in this program.")
+    open_mentor_ids = list(
+        MentorshipRequest.objects.filter(
+            program=program, mentee_id=mentee.pk, status__in=OPEN_REQUEST_STATUSES
+        ).values_list("mentor_id", flat=True)
+    )
+    if mentor.pk in open_mentor_ids:
+        raise ValidationError(
+            f"You have already asked {mentor.display_name}; wait for their answer."
+        )
+    if len(open_mentor_ids) >= settings.max_open_requests:
+        raise ValidationError(
+            f"You may have at most {settings.max_open_requests} open requests at a time. "
+            "Withdraw one or wait for an answer."
+        )
+    if _places_left(program, mentor_enrollment) < 1:
+        raise ValidationError(f"{mentor.display_name} has no places left in this program.")
+    # The matching's hard rules (a mentor's "avoid" among them) decide who may be asked.
+    if pair_explanation(program=program, mentor=mentor, mentee=mentee)[0] is None:
+        raise ValidationError(
+            {"mentor": [f"{mentor.display_name} is not available to you in this program."]}
+        )
+    request = MentorshipRequest(
+        program=program,
+        mentee=mentee,
+        mentor=mentor,
+        message=message,
+        expires_at=timezone.now() + dt.timedelta(days=settings.request_expiry_days),
+        rollover_of=rollover_of,
+    )
+    request.full_clean(exclude=RELATIONS, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            f"You have already asked {mentor.display_name}; wait for their answer."
+        ) from error
+    notification_send(
+        recipient=mentor,
+        kind="mentorship_request.received",
+        title=f"{mentee.display_name} asks you to be their mentor in {program.name}",
+        body=message,
+        url=requests_url(program),
+    )
+    return request
+
+
+def _locked_request(request: MentorshipRequest) -> MentorshipRequest:
+    locked = (
+        MentorshipRequest.objects.select_for_update(of=("self",))
+        .select_related("program", "mentee__profile", "mentor__profile")
+        .filter(pk=request.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError("No such request.")
+    return locked
+
+
+def _require_open_request(request: MentorshipRequest, *, now: dt.datetime) -> None:
+    if not request.is_open:
+        label = RequestStatus(request.status).label.lower()
+        raise ValidationError(f"This request can no longer be answered: it is {label}.")
+    if request.expires_at <= now:
+        raise ValidationError("This request has expired.")
+
+
+REQUEST_STATE = (
+    "status",
+    "decided_at",
+    "response_note",
+    "info_question",
+    "info_reply",
+    "expires_at",
+    "mentorship",
+)
+
+
+@transaction.atomic
+def request_accept(*, request: MentorshipRequest, by: User) -> Mentorship:
+    """The mentor accepts: the mentorship starts and the mentee's other requests close.
+
+    When the mentor's last place went to someone else a moment earlier, nothing changes
+    and the mentor is told why.
+    """
+    if by.pk != request.mentor_id:
+        raise PermissionDeniedError("Only the mentor asked may accept a request.")
+    program = request.program
+    enrollments = _lock_enrollments(program, [request.mentor_id, request.mentee_id])
+    locked = _locked_request(request)
+    now = timezone.now()
+    _require_open_request(locked, now=now)
+    mentor_enrollment = enrollments.get(by.pk)
+    if mentor_enrollment is not None and _places_left(program, mentor_enrollment) < 1:
+        raise ValidationError(
+            f"You have no places left in {program.name}: all "
+            f"{mentor_capacity(program=program, enrollment=mentor_enrollment)} are taken."
+        )
+    if _has_active_mentorship(program, locked.mentee):
+        raise ValidationError(f"{locked.mentee.display_name} already has a mentor.")
+    # Marked first, so closing the mentee's other requests leaves this one alone.
+    locked.status = RequestStatus.ACCEPTED
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    score, reasons = _pair_score(program, mentor=locked.mentor, mentee=locked.mentee)
+    mentorship = mentorship_start(
+        program=program,
+        mentor=locked.mentor,
+        mentee=locked.mentee,
+        source=MentorshipSource.REQUEST,
+        score=score,
+        reasons=reasons,
+        by=by,
+    )
+    locked.mentorship = mentorship
+    locked.save(update_fields=["mentorship", "updated_at"])
+    _copy_state(request, locked, REQUEST_STATE)
+    return mentorship
+
+
+def _mentor_answers(request: MentorshipRequest, by: User, verb: str) -> MentorshipRequest:
+    if by.pk != request.mentor_id:
+        raise PermissionDeniedError(f"Only the mentor asked may {verb} a request.")
+    return _locked_request(request)
+
+
+@transaction.atomic
+def request_decline(*, request: MentorshipRequest, by: User, note: str = "") -> MentorshipRequest:
+    """The mentor declines, optionally with a note for the mentee."""
+    locked = _mentor_answers(request, by, "decline")
+    note = _clean_text(note, field="note", required=False)
+    now = timezone.now()
+    _require_open_request(locked, now=now)
+    locked.status = RequestStatus.DECLINED
+    locked.decided_at = now
+    locked.response_note = note
+    locked.save(update_fields=["status", "decided_at", "response_note", "updated_at"])
+    notification_send(
+        recipient=locked.mentee,
+        kind="mentorship_request.declined",
+        title=f"{locked.mentor.display_name} declined your request",
+        body=note,
+        url=directory_url(locked.program),
+    )
+    _copy_state(request, locked, REQUEST_STATE)
+    return locked
+
+
+@transaction.atomic
+def request_ask_info(*, request: MentorshipRequest, by: User, question: str) -> MentorshipRequest:
+    """The mentor asks the mentee for more information before deciding.
+
+    The mentee gets the program's full answering time to reply.
+    """
+    locked = _mentor_answers(request, by, "answer")
+    question = _clean_text(question, field="question", required=True, what="your question")
+    now = timezone.now()
+    _require_open_request(locked, now=now)
+    settings = matching_settings_for(program=locked.program)
+    locked.status = RequestStatus.INFO_REQUESTED
+    locked.info_question = question
+    locked.info_reply = ""
+    locked.expires_at = now + dt.timedelta(days=settings.request_expiry_days)
+    locked.save(update_fields=["status", "info_question", "info_reply", "expires_at", "updated_at"])
+    notification_send(
+        recipient=locked.mentee,
+        kind="mentorship_request.info_requested",
+        title=f"{locked.mentor.display_name} would like to know more before deciding",
+        body=question,
+        url=requests_url(locked.program),
+    )
+    _copy_state(request, locked, REQUEST_STATE)
+    return locked
+
+
+@transaction.atomic
+def request_reply_info(*, request: MentorshipRequest, by: User, message: str) -> MentorshipRequest:
+    """The mentee answers the mentor's question; the request waits for the mentor again."""
+    if by.pk != request.mentee_id:
+        raise PermissionDeniedError("Only the mentee who asked may reply.")
+    locked = _locked_request(request)
+    message = _clean_text(message, field="message", required=True, what="your answer")
+    now = timezone.now()
+    _require_open_request(locked, now=now)
+    if locked.status != RequestStatus.INFO_REQUESTED:
+        raise ValidationError("The mentor has not asked you anything.")
+    settings = matching_settings_for(program=locked.program)
+    locked.status = RequestStatus.OPEN
+    locked.info_reply = message
+    locked.expires_at = now + dt.timedelta(days=settings.request_expiry_days)
+    locked.save(update_fields=["status", "info_reply", "expires_at", "updated_at"])
+    notification_send(
+        recipient=locked.mentor,
+        kind="mentorship_request.info_given",
+        title=f"{locked.mentee.display_name} answered your question",
+        body=message,
+        url=requests_url(locked.program),
+    )
+    _copy_state(request, locked, REQUEST_STATE)
+    return locked
+
+
+@transaction.atomic
+def request_withdraw(*, request: MentorshipRequest, by: User) -> MentorshipRequest:
+    """The mentee takes the request back."""
+    if by.pk != request.mentee_id:
+        raise PermissionDeniedError("Only the mentee who asked may withdraw a request.")
+    locked = _locked_request(request)
+    if not locked.is_open:
+        label = RequestStatus(locked.status).label.lower()
+        raise ValidationError(f"This request can no longer be withdrawn: it is {label}.")
+    locked.status = RequestStatus.WITHDRAWN
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    notification_send(
+        recipient=locked.mentor,
+        kind="mentorship_request.withdrawn",
+        title=f"{locked.mentee.display_name} withdrew their request",
+        url=requests_url(locked.program),
+        send_email=False,
+    )
+    _copy_state(request, locked, REQUEST_STATE)
+    return locked
+
+
+# Expiry and rollover ------------------------------------------------------------------------
+
+
+def requests_expire(
+    *, now: dt.datetime | None = None, program: Program | None = None, user: User | None = None
+) -> int:
+    """Expire requests and offers past their time; return how many expired.
+
+    A request the mentor never answered rolls over: the mentee's next choice is asked
+    with the same message. Each item expires in its own transaction, so one failure does
+    not hold up the rest. `program` and `user` narrow the sweep (a page's lazy sweep).
+    """
+    now = now or timezone.now()
+    scope = Q()
+    if program is not None:
+        scope &= Q(program=program)
+    if user is not None:
+        scope &= Q(mentee_id=user.pk) | Q(mentor_id=user.pk)
+    due_requests = list(
+        MentorshipRequest.objects.filter(
+            scope, status__in=OPEN_REQUEST_STATUSES, expires_at__lte=now
+        )
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)[:EXPIRY_BATCH]
+    )
+    due_offers = list(
+        MentorshipOffer.objects.filter(scope, status=OfferStatus.OPEN, expires_at__lte=now)
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)[:EXPIRY_BATCH]
+    )
+    expired = sum(_request_expire(request_id, now) for request_id in due_requests)
+    expired += sum(_offer_expire(offer_id, now) for offer_id in due_offers)
+    return expired
+
+
+@transaction.atomic
+def _request_expire(request_id: int, now: dt.datetime) -> bool:
+    found = (
+        MentorshipRequest.objects.select_related("program", "mentee__profile", "mentor__profile")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        return False
+    _lock_enrollments(found.program, [found.mentee_id])
+    locked = (
+        MentorshipRequest.objects.select_for_update(of=("self",))
+        .select_related("program", "mentee__profile", "mentor__profile")
+        .filter(pk=request_id, status__in=OPEN_REQUEST_STATUSES, expires_at__lte=now)
+        .first()
+    )
+    if locked is None:
+        return False  # answered or withdrawn in the meantime
+    mentor_never_answered = locked.status == RequestStatus.OPEN
+    locked.status = RequestStatus.EXPIRED
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    program, mentor = locked.program, locked.mentor
+    next_request = _rollover(locked) if mentor_never_answered else None
+    if next_request is not None:
+        title = (
+            f"{mentor.display_name} did not answer in time; "
+            f"we asked {next_request.mentor.display_name} for you"
+        )
+    else:
+        title = f"Your request to {mentor.display_name} expired"
+    notification_send(
+        recipient=locked.mentee,
+        kind="mentorship_request.expired",
+        title=title,
+        url=requests_url(program),
+    )
+    notification_send(
+        recipient=mentor,
+        kind="mentorship_request.expired",
+        title=f"The request from {locked.mentee.display_name} expired",
+        url=requests_url(program),
+        send_email=False,
+    )
+    return True
+
+
+def _rollover(expired: MentorshipRequest) -> MentorshipRequest | None:
+    """Ask the mentee's next choice: their ranked and favourite mentors first, then by score.
+
+    Only eligible mentors with a free place whom the mentee has never asked in the program.
+    """
+    program, mentee = expired.program, expired.mentee
+    if not matching_settings_for(program=program).mentee_requests_enabled:
+        return None
+    if _has_active_mentorship(program, mentee):
+        return None
+    asked = set(
+        MentorshipRequest.objects.filter(program=program, mentee_id=mentee.pk).values_list(
+            "mentor_id", flat=True
+        )
+    )
+    wishes = {
+        wish.mentor_id: wish
+        for wish in MenteeWish.objects.filter(program=program, mentee_id=mentee.pk)
+    }
+
+    def preference(position_and_candidate: tuple[int, Any]) -> tuple[int, int, int]:
+        position, candidate = position_and_candidate
+        wish = wishes.get(candidate.user.pk)
+        rank = wish.rank if wish is not None and wish.rank is not None else 1_000
+        favourite = 0 if wish is not None and wish.is_favourite else 1
+        return (rank, favourite, position)
+
+    candidates = [
+        candidate
+        for _, candidate in sorted(
+            enumerate(mentor_candidates(program=program, mentee=mentee)), key=preference
+        )
+        if candidate.is_eligible and candidate.places_left > 0 and candidate.user.pk not in asked
+    ]
+    for candidate in candidates[:MAX_ROLLOVER_ATTEMPTS]:
+        try:
+            with transaction.atomic():
+                return _request_create(
+                    program=program,
+                    mentee=mentee,
+                    mentor=candidate.user,
+                    message=expired.message,
+                    rollover_of=expired,
+                )
+        except (ValidationError, PermissionDeniedError):
+            continue
+    return None
+
+
+@transaction.atomic
+def _offer_expire(offer_id: int, now: dt.datetime) -> bool:
+    locked = (
+        MentorshipOffer.objects.select_for_update(of=("self",))
+        .select_related("program", "mentee__profile", "mentor__profile")
+        .filter(pk=offer_id, status=OfferStatus.OPEN, expires_at__lte=now)
+        .first()
+    )
+    if locked is None:
+        return False
+    locked.status = OfferStatus.EXPIRED
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    notification_send(
+        recipient=locked.mentor,
+        kind="mentorship_offer.expired",
+        title=f"Your offer to {locked.mentee.display_name} expired",
+        url=requests_url(locked.program),
+        send_email=False,
+    )
+    return True
+
+
+# Offers (mentor-led) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_send(*, program: Program, mentor: User, mentee: User, message: str) -> MentorshipOffer:
+    """A mentor offers to mentor a mentee; the mentee is told and decides."""
+    settings = matching_settings_for(program=program)
+    if not settings.mentor_offers_enabled:
+        raise ValidationError("This program does not take offers from mentors.")
+    message = _clean_text(message, field="message", required=True)
+    mentor_enrollment = _lock_enrollments(program, [mentor.pk]).get(mentor.pk)
+    if mentor_enrollment is None or not _is_approved(mentor_enrollment, MENTOR_ROLES):
+        raise PermissionDeniedError("Only the program's approved mentors may make offers.")
+    if mentor.pk == mentee.pk:
+        raise ValidationError({"mentee": ["You cannot mentor yourself."]})
+    mentee_enrollment = (
+        Enrollment.objects.select_related("user").filter(program=program, user_id=mentee.pk).first()
+    )
+    if not _is_approved(mentee_enrollment, MENTEE_ROLES):
+        raise ValidationError({"mentee": ["This person is not a mentee in this program."]})
+    if _has_active_mentorship(program, mentee):
+        raise ValidationError(f"{mentee.display_name} already has a mentor.")
+    if MentorshipOffer.objects.filter(
+        program=program, mentor_id=mentor.pk, mentee_id=mentee.pk, status=OfferStatus.OPEN
+    ).exists():
+        raise ValidationError(f"You have already made {mentee.display_name} an offer.")
+    if _places_left(program, mentor_enrollment) < 1:
+        raise ValidationError(f"You have no places left in {program.name}.")
+    if pair_explanation(program=program, mentor=mentor, mentee=mentee)[0] is None:
+        raise ValidationError(
+            {"mentee": [f"{mentee.display_name} cannot be matched with you in this program."]}
+        )
+    offer = MentorshipOffer(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        message=message,
+        expires_at=timezone.now() + dt.timedelta(days=settings.request_expiry_days),
+    )
+    offer.full_clean(exclude=RELATIONS, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            offer.save()
+    except IntegrityError as error:
+        raise ValidationError(f"You have already made {mentee.display_name} an offer.") from error
+    notification_send(
+        recipient=mentee,
+        kind="mentorship_offer.received",
+        title=f"{mentor.display_name} offers to mentor you in {program.name}",
+        body=message,
+        url=requests_url(program),
+    )
+    return offer
+
+
+OFFER_STATE = ("status", "decided_at", "response_note", "mentorship")
+
+
+def _locked_offer(offer: MentorshipOffer) -> MentorshipOffer:
+    locked = (
+        MentorshipOffer.objects.select_for_update(of=("self",))
+        .select_related("program", "mentee__profile", "mentor__profile")
+        .filter(pk=offer.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError("No such offer.")
+    return locked
+
+
+def _require_open_offer(offer: MentorshipOffer, *, now: dt.datetime) -> None:
+    if not offer.is_open:
+        label = OfferStatus(offer.status).label.lower()
+        raise ValidationError(f"This offer is no longer open: it is {label}.")
+    if offer.expires_at <= now:
+        raise ValidationError("This offer has expired.")
+
+
+@transaction.atomic
+def offer_accept(*, offer: MentorshipOffer, by: User) -> Mentorship:
+    """The mentee takes up the offer: the mentorship starts."""
+    if by.pk != offer.mentee_id:
+        raise PermissionDeniedError("Only the mentee offered may accept an offer.")
+    program = offer.program
+    enrollments = _lock_enrollments(program, [offer.mentor_id, offer.mentee_id])
+    locked = _locked_offer(offer)
+    now = timezone.now()
+    _require_open_offer(locked, now=now)
+    mentor_enrollment = enrollments.get(offer.mentor_id)
+    if mentor_enrollment is not None and _places_left(program, mentor_enrollment) < 1:
+        raise ValidationError(
+            f"{locked.mentor.display_name} has no places left any more; "
+            "the offer cannot be taken up."
+        )
+    locked.status = OfferStatus.ACCEPTED
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    score, reasons = _pair_score(program, mentor=locked.mentor, mentee=locked.mentee)
+    mentorship = mentorship_start(
+        program=program,
+        mentor=locked.mentor,
+        mentee=locked.mentee,
+        source=MentorshipSource.OFFER,
+        score=score,
+        reasons=reasons,
+        by=by,
+    )
+    locked.mentorship = mentorship
+    locked.save(update_fields=["mentorship", "updated_at"])
+    _copy_state(offer, locked, OFFER_STATE)
+    return mentorship
+
+
+@transaction.atomic
+def offer_decline(*, offer: MentorshipOffer, by: User, note: str = "") -> MentorshipOffer:
+    """The mentee declines the offer, optionally with a note."""
+    if by.pk != offer.mentee_id:
+        raise PermissionDeniedError("Only the mentee offered may decline an offer.")
+    locked = _locked_offer(offer)
+    note = _clean_text(note, field="note", required=False)
+    now = timezone.now()
+    _require_open_offer(locked, now=now)
+    locked.status = OfferStatus.DECLINED
+    locked.decided_at = now
+    locked.response_note = note
+    locked.save(update_fields=["status", "decided_at", "response_note", "updated_at"])
+    notification_send(
+        recipient=locked.mentor,
+        kind="mentorship_offer.declined",
+        title=f"{locked.mentee.display_name} declined your offer",
+        body=note,
+        url=requests_url(locked.program),
+    )
+    _copy_state(offer, locked, OFFER_STATE)
+    return locked
+
+
+@transaction.atomic
+def offer_withdraw(*, offer: MentorshipOffer, by: User) -> MentorshipOffer:
+    """The mentor takes the offer back."""
+    if by.pk != offer.mentor_id:
+        raise PermissionDeniedError("Only the mentor who offered may withdraw an offer.")
+    locked = _locked_offer(offer)
+    if not locked.is_open:
+        label = OfferStatus(locked.status).label.lower()
+        raise ValidationError(f"This offer can no longer be withdrawn: it is {label}.")
+    locked.status = OfferStatus.WITHDRAWN
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_at", "updated_at"])
+    notification_send(
+        recipient=locked.mentee,
+        kind="mentorship_offer.withdrawn",
+        title=f"{locked.mentor.display_name} withdrew their offer",
+        url=requests_url(locked.program),
+        send_email=False,
+    )
+    _copy_state(offer, locked, OFFER_STATE)
+    return locked

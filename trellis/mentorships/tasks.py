@@ -1,0 +1,19 @@
+"""Background work for mentorships: the expiry sweep.
+
+django-tasks has no scheduler; the sweep is started by `manage.py mentorships_expire`
+(run it from cron or a systemd timer, every 15 minutes or so; `--enqueue` hands it to the
+worker instead), and the requests and directory pages run it lazily for the person who
+opens them, so a small install without a timer still expires requests on time.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from trellis.mentorships.services import requests_expire
+
+
+@task()
+def requests_expire_task() -> int:
+    """Expire requests and offers past their time and roll requests over; return the count."""
+    return requests_expire()
