@@ -123,6 +123,134 @@ def _mask_code(crit: np.ndarray, params: np.ndarray) -> tuple[str, str]:
     return "\n".join(hoisted), "\n".join(body)
 
 
+def _survivor_code(crit: np.ndarray, params: np.ndarray) -> tuple[str, str]:
+    """Return (hoisted, statements) scoring every survivor of a chunk into `scores`.
+
+    Each criterion not decided by the mask pass becomes one loop over the survivors with
+    no branches (so it vectorises), adding to `weighted[q]` in the generic kernel's order
+    with the generic kernel's arithmetic: the same score to the unit. Wishes and "avoid"
+    need a lookup per pair and run as plain loops, only for mentees that have any.
+    """
+    skip = set(_mask_criteria(crit))
+    hoisted: list[str] = []
+    lines: list[str] = [
+        "for q in range(survivors):",
+        "    weighted[q] = 0.0",
+        "    alive[q] = 1",
+    ]
+    add = lines.append
+    for c in range(crit.shape[0]):
+        if c in skip:
+            continue
+        kind = KernelKind(int(crit[c, 0]))
+        is_hard = bool(crit[c, 1])
+        weight = int(crit[c, 2])
+        a_offset, b_offset, width = int(crit[c, 3]), int(crit[c, 4]), int(crit[c, 5])
+        a_size, b_size = int(crit[c, 6]), int(crit[c, 7])
+        parameter, span = float(params[c, 0]), float(params[c, 1])
+        name = f"v{c}"
+        if kind == KernelKind.WISHES:
+            add("if has_wishes:")
+            add("    for q in range(survivors):")
+            add("        wish = _csr_lookup(wish_pointer, wish_mentor, wish_value, i, kept[q])")
+            add(f"        weighted[q] += {weight} * (wish if wish > 0.0 else 0.0)")
+            continue
+        add("for q in range(survivors):")
+        add("    j = kept[q]")
+        body: list[str] = []
+        if kind in (KernelKind.SAME_VALUE, KernelKind.DIFFERENT_VALUE, KernelKind.NOT_SAME_LINE):
+            hoisted.append(f"{name} = a_codes[i, {a_offset}]")
+            body.append(f"b = t_codes[{b_offset}, j]")
+            if kind == KernelKind.SAME_VALUE:
+                body.append(f"ok = ({name} >= 0) & ({name} == b)")
+            elif kind == KernelKind.DIFFERENT_VALUE:
+                body.append(f"ok = ({name} < 0) | (b < 0) | ({name} != b)")
+            else:
+                body.append("mentor_id = t_line[0, j]")
+                body.append(
+                    f"ok = (not (({name} >= 0) & ({name} == b))) & (not (((mentee_id >= 0) & "
+                    "((t_line[1, j] == mentee_id) | (t_line[2, j] == mentee_id))) | "
+                    "((mentor_id >= 0) & ((line_1 == mentor_id) | (line_2 == mentor_id)))))"
+                )
+            value = "(1.0 if ok else 0.0)"
+        elif kind in (KernelKind.OVERLAP, KernelKind.COMPLEMENT, KernelKind.AVAILABILITY):
+            terms = []
+            for word in range(width):
+                hoisted.append(f"{name}_{word} = a_bits[i, {a_offset + word}]")
+                terms.append(f"_popcount({name}_{word} & t_bits[{b_offset + word}, j])")
+            body.append(f"quantity = float({' + '.join(terms)})")
+            if kind == KernelKind.AVAILABILITY:
+                body.append("hours = quantity * 0.5")
+                ok = f"(hours >= {_number(parameter)})"
+                if parameter > 0:
+                    value = f"min(1.0, hours / {_number(parameter)})"
+                else:
+                    value = "(1.0 if hours > 0 else 0.0)"
+            else:
+                ok = f"(quantity >= {_number(parameter)})"
+                hoisted.append(f"{name}_size = a_sizes[i, {a_size}]")
+                if kind == KernelKind.OVERLAP:
+                    body.append(f"smaller = min({name}_size, t_sizes[{b_size}, j])")
+                else:
+                    body.append(f"smaller = {name}_size")
+                value = "(quantity / smaller if smaller > 0 else 0.0)"
+            body.append(f"ok = {ok}")
+        elif kind in (KernelKind.SENIORITY_GAP, KernelKind.TIME_ZONE, KernelKind.CLOSENESS):
+            hoisted.append(f"{name} = a_numbers[i, {a_offset}]")
+            body.append(f"b = t_numbers[{b_offset}, j]")
+            body.append(f"known = not (np.isnan({name}) | np.isnan(b))")
+            if kind == KernelKind.SENIORITY_GAP:
+                body.append(f"gap = b - {name}")
+                body.append(f"ok = known & (gap >= {_number(parameter)})")
+                if parameter > 0:
+                    value = (
+                        f"(0.0 if not known else (1.0 if gap >= {_number(parameter)} else "
+                        f"max(0.0, 1.0 - ({_number(parameter)} - gap) / {_number(parameter)})))"
+                    )
+                else:
+                    value = "(1.0 if ok else 0.0)"
+            elif kind == KernelKind.TIME_ZONE:
+                body.append(f"minutes = abs({name} - b)")
+                body.append("minutes = minutes - 1440.0 * (minutes >= 1440.0)")
+                body.append("minutes = min(minutes, 1440.0 - minutes)")
+                body.append(f"ok = known & (minutes <= {_number(parameter * 60.0 + 1e-6)})")
+                value = "(1.0 - minutes / 720.0 if known else 0.0)"
+            else:
+                body.append(f"distance = abs({name} - b)")
+                body.append(f"ok = known & (distance <= {_number(parameter + 1e-9)})")
+                value = f"(max(0.0, 1.0 - distance / {_number(span)}) if known else 0.0)"
+        elif kind == KernelKind.TEXT:
+            body.append("product = np.int64(0)")
+            body.append(f"for d in range({width}):")
+            body.append(
+                f"    product += np.int64(a_vectors[i, {a_offset} + d]) * "
+                f"np.int64(b_vectors[j, {b_offset} + d])"
+            )
+            body.append("quantity = min(1.0, product / VECTOR_SQUARE)")
+            body.append(f"ok = quantity >= {_number(parameter)}")
+            value = "max(0.0, quantity)"
+        else:  # pragma: no cover - every kind is handled above
+            raise ValueError(kind)
+        lines.extend("    " + line for line in body)
+        if is_hard:
+            add("    alive[q] = alive[q] & ok")
+        else:
+            add(f"    weighted[q] += {weight} * {value}")
+    add("if has_avoid:")
+    add("    for q in range(survivors):")
+    add("        if _csr_lookup(avoid_pointer, avoid_mentor, avoid_value, i, kept[q]) >= 0.0:")
+    add("            alive[q] = 0")
+    add("for q in range(survivors):")
+    add("    if row_total <= 0:")
+    add("        scores[q] = max_units if alive[q] else -1")
+    add("    else:")
+    add(
+        "        scores[q] = np.int64(np.floor(max_units * weighted[q] / row_total + 0.5)) "
+        "if alive[q] else -1"
+    )
+    return "\n".join(hoisted), "\n".join(lines)
+
+
 def _indent(code: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line for line in code.splitlines())
 
@@ -257,8 +385,9 @@ def _source(crit: np.ndarray, params: np.ndarray, weight_total: float) -> str:
     pair = _pair_code(crit, params, weight_total, " " * 16)
     hoisted_code = _indent(hoisted, 8)
     mask_code = _indent(mask_body, 16)
-    # One scan over a list of mentors in chunks: a vectorised pass decides the hard
-    # rules for the chunk, the survivors are compacted, then scored one by one.
+    # Pricing scans a list of mentors in chunks: a vectorised pass decides the hard rules
+    # for the chunk, the survivors are compacted, then scored one by one, skipping the
+    # rest of a pair as soon as it cannot beat its threshold.
     scan = f"""
         for start in range(0, stop_all, CHUNK):
             stop = min(stop_all, start + CHUNK)
@@ -278,7 +407,6 @@ def _source(crit: np.ndarray, params: np.ndarray, weight_total: float) -> str:
                     continue
                 __AFTER__
 """
-    top_before = "pass"
     top_after = """weight = score + big
                 if filled < k:
                     out_mentor[r, filled] = j
@@ -294,9 +422,7 @@ def _source(crit: np.ndarray, params: np.ndarray, weight_total: float) -> str:
                 worst = 0
                 for s in range(1, k):
                     if out_weight[r, s] < out_weight[r, worst]:
-                        worst = s
-                if row_total > 0:
-                    limit = (out_weight[r, worst] - big + 0.5) * ratio - 1e-9"""
+                        worst = s"""
     pricing_before = """threshold = u[i] + v[j] - big - slack
                 if count == limit_count:
                     threshold = max(threshold, floor + v[j] - big)
@@ -327,7 +453,30 @@ def _source(crit: np.ndarray, params: np.ndarray, weight_total: float) -> str:
                         ):
                             worst = s
                     floor = out_weight[r, worst] - v[out_mentor[r, worst]]"""
-    top_scan = scan.replace("__BEFORE__", top_before).replace("__AFTER__", top_after)
+    survivor_hoisted, survivor_code = _survivor_code(crit, params)
+    # Mentors are read in order, so the mask pass loads contiguous memory.
+    top_scan = f"""
+        for start in range(0, stop_all, CHUNK):
+            stop = min(stop_all, start + CHUNK)
+            for j in range(start, stop):
+{mask_code}
+                mask[j - start] = ok & (is_open[j] != 0)
+            survivors = 0
+            for j in range(start, stop):
+                kept[survivors] = j
+                survivors += mask[j - start]
+            feasible_count += survivors
+{_indent(survivor_code, 12)}
+            for q in range(survivors):
+                score = scores[q]
+                if score < 0:
+                    feasible_count -= 1
+                    continue
+                if drop_zero and score == 0:
+                    continue
+                j = kept[q]
+                {top_after}
+"""
     pricing_scan = scan.replace("__BEFORE__", pricing_before).replace("__AFTER__", pricing_after)
     return (
         _HEADER
@@ -336,23 +485,27 @@ CHUNK = 512
 
 
 @njit(parallel=True, cache=True)
-def top_candidates(rows, order, k, big, drop_zero, {_ARRAYS}, weight_total, max_units, wish_weight,
-                   t_bits, t_codes, t_numbers, t_line, out_mentor, out_weight, out_feasible):
-    stop_all = order.shape[0]
+def top_candidates(rows, is_open, k, big, drop_zero, {_ARRAYS}, weight_total, max_units,
+                   wish_weight, t_bits, t_codes, t_numbers, t_line, t_sizes, t_vectors,
+                   out_mentor, out_weight, out_feasible):
+    stop_all = is_open.shape[0]
     for r in prange(rows.shape[0]):
         i = rows[r]
         row_total = weight_total
         if wish_pointer[i] == wish_pointer[i + 1]:
             row_total -= wish_weight
-        ratio = row_total / max_units
         has_avoid = avoid_pointer[i] < avoid_pointer[i + 1]
+        has_wishes = wish_pointer[i] < wish_pointer[i + 1]
         mask = np.zeros(CHUNK, dtype=np.int64)
         kept = np.zeros(CHUNK, dtype=np.int64)
+        scores = np.zeros(CHUNK, dtype=np.int64)
+        weighted = np.zeros(CHUNK, dtype=np.float64)
+        alive = np.zeros(CHUNK, dtype=np.int64)
         worst = 0
         filled = 0
         feasible_count = 0
-        limit = -1.0
 {hoisted_code}
+{_indent(survivor_hoisted, 8)}
 {top_scan}
         out_feasible[r] = feasible_count
 
@@ -360,7 +513,7 @@ def top_candidates(rows, order, k, big, drop_zero, {_ARRAYS}, weight_total, max_
 @njit(parallel=True, cache=True)
 def pricing(rows, scan_count, u, v, order, limit_count, big, drop_zero, slack, {_ARRAYS},
             weight_total, max_units, wish_weight, t_bits, t_codes, t_numbers, t_line,
-            out_mentor, out_weight, out_count, out_strict):
+            t_sizes, t_vectors, out_mentor, out_weight, out_count, out_strict):
     for r in prange(rows.shape[0]):
         i = rows[r]
         row_total = weight_total
@@ -385,9 +538,12 @@ def pricing(rows, scan_count, u, v, order, limit_count, big, drop_zero, slack, {
 
 
 def transposed(arguments: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
-    """Return the mentors' bits, codes, numbers and lines transposed (feature, mentor)."""
-    b_bits, b_codes, b_numbers, b_line = arguments[8], arguments[10], arguments[11], arguments[13]
-    return tuple(np.ascontiguousarray(array.T) for array in (b_bits, b_codes, b_numbers, b_line))
+    """Return the mentors' features transposed (feature, mentor), as the mask pass reads."""
+    b_bits, b_sizes, b_codes, b_numbers, b_vectors, b_line = arguments[8:14]
+    return tuple(
+        np.ascontiguousarray(array.T)
+        for array in (b_bits, b_codes, b_numbers, b_line, b_sizes, b_vectors)
+    )
 
 
 def specialised(crit: np.ndarray, params: np.ndarray, weight_total: float) -> ModuleType:

@@ -51,11 +51,14 @@ BLOCK_ROWS = 2048
 PRICING_LIMIT = 8
 # Pricing also adds pairs this close to violating (units), which saves re-solves.
 PRICING_SLACK = 2 * UNITS_PER_POINT
+# Candidates whose reduced profit is below minus this (units) leave the flow graph for a
+# reserve that is priced exactly each round.
+RESERVE_MARGIN = 5 * UNITS_PER_POINT
 # Solving in parallel pays off from this many pairs; below, the serial kernels are used.
 PARALLEL_PAIRS = 2_000_000
 # From this many pairs a solve compiles kernels specialised to its criteria (seconds,
 # once per layout, cached on disk) because they score pairs several times faster.
-SPECIALISE_PAIRS = 20_000_000
+SPECIALISE_PAIRS = 5_000_000
 
 _STORAGE = {
     Kind.SAME_VALUE: "code",
@@ -205,6 +208,11 @@ class Solution:
     edge_count: int
     unmatched: np.ndarray  # mentee indices left without a mentor
     timings: dict[str, float] = field(default_factory=dict)
+    # The certificate, in effective-weight units: u_i + v_j >= weight of every allowed
+    # pair of free mentees, and sum(u) + sum(places * v) == primal_weight. Locked mentees
+    # have price 0 and mentor prices are over the places left after locked pairs.
+    mentee_price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    mentor_price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def total_points(self) -> float:
@@ -327,7 +335,9 @@ def solve(
         if generated is not None:
             with kernels.PARALLEL_LOCK:
                 generated.top_candidates(
-                    *arguments[:-1],
+                    rows[start:stop],
+                    (capacity > 0).astype(np.int64),
+                    *arguments[2:-1],
                     *codegen.unpack(prepared.arguments),
                     *mentor_columns,
                     *outputs,
@@ -349,6 +359,9 @@ def solve(
     del candidate_mentor, candidate_weight, has_edge
 
     # 2-4. Solve, price, repeat.
+    reserve_row = np.zeros(0, dtype=np.int64)
+    reserve_mentor = np.zeros(0, dtype=np.int64)
+    reserve_weight = np.zeros(0, dtype=np.int64)
     rounds = 0
     flow_seconds = dual_seconds = pricing_seconds = 0.0
     while True:
@@ -381,19 +394,35 @@ def solve(
             generated,
             mentor_columns,
         )
+        # Candidates set aside in earlier rounds are priced exactly, here.
+        is_violated = reserve_weight > u[reserve_row] + v[reserve_mentor]
         pricing_seconds += time.perf_counter() - tick
         if _DEBUG:
             scan = np.searchsorted(np.sort(v[open_mentors]), (kth_weight - u)[price_rows]).sum()
             print(  # noqa: T201
-                f"round {rounds}: edges {len(edge_row):,} matched {int(is_used.sum()):,} "
-                f"priced rows {len(price_rows):,} scanned {int(scan):,} added {len(new_row):,} "
+                f"round {rounds}: edges {len(edge_row):,} reserve {len(reserve_row):,} "
+                f"matched {int(is_used.sum()):,} priced rows {len(price_rows):,} "
+                f"scanned {int(scan):,} added {len(new_row):,}+{int(is_violated.sum()):,} "
                 f"flow {flow_seconds:.2f} pricing {pricing_seconds:.2f}"
             )
-        if len(new_row) == 0:
+        if len(new_row) == 0 and not is_violated.any():
             break
-        edge_row = np.concatenate([edge_row, new_row])
-        edge_mentor = np.concatenate([edge_mentor, new_mentor])
-        edge_weight = np.concatenate([edge_weight, new_weight])
+        # Keep the graph small: candidates far from paying their prices wait in reserve
+        # (priced exactly every round, so none is lost); the violated ones come back.
+        reduced = edge_weight - u[edge_row] - v[edge_mentor]
+        keep = is_used | (reduced >= -RESERVE_MARGIN)
+        edge_row, reserve_row = (
+            np.concatenate([edge_row[keep], new_row, reserve_row[is_violated]]),
+            np.concatenate([reserve_row[~is_violated], edge_row[~keep]]),
+        )
+        edge_mentor, reserve_mentor = (
+            np.concatenate([edge_mentor[keep], new_mentor, reserve_mentor[is_violated]]),
+            np.concatenate([reserve_mentor[~is_violated], edge_mentor[~keep]]),
+        )
+        edge_weight, reserve_weight = (
+            np.concatenate([edge_weight[keep], new_weight, reserve_weight[is_violated]]),
+            np.concatenate([reserve_weight[~is_violated], edge_weight[~keep]]),
+        )
     timings.update(flow=flow_seconds, duals=dual_seconds, pricing=pricing_seconds)
 
     matched_rows = rows[edge_row[is_used]]
@@ -405,6 +434,8 @@ def solve(
     order = np.argsort(mentee_index, kind="stable")
     is_matched = np.zeros(n, dtype=bool)
     is_matched[mentee_index] = True
+    mentee_price = np.zeros(n, dtype=np.int64)
+    mentee_price[rows] = u
     timings["total"] = time.perf_counter() - started
     report(1.0, "Done")
     return Solution(
@@ -418,9 +449,11 @@ def solve(
         primal_weight=primal,
         big=big,
         rounds=rounds,
-        edge_count=len(edge_row),
+        edge_count=len(edge_row) + len(reserve_row),
         unmatched=np.flatnonzero(~is_matched),
         timings=timings,
+        mentee_price=mentee_price,
+        mentor_price=v,
     )
 
 
