@@ -237,20 +237,22 @@ def pair_explanation(
     """The pair's score and reasons; the score is None when a hard rule forbids the pair.
 
     Then the reasons say which rules block it. Either person not taking part in the
-    program's matching gives (None, []).
+    program's matching gives (None, []). The score equals the mentor's score in the
+    mentee's directory (mentor_candidates).
     """
     from trellis.matching.cohort import program_cohort
     from trellis.matching.explanations import explain_pairs
 
-    cohort = program_cohort(
-        program=program,
-        mentee_ids=[mentee.pk],
-        mentor_ids=[mentor.pk],
-        include_matched_mentees=True,
+    # Scored against every mentor, as in the mentee's directory: text similarity is
+    # weighed over the program's texts, so the score is the one the mentee was shown.
+    cohort = program_cohort(program=program, mentee_ids=[mentee.pk], include_matched_mentees=True)
+    column = next(
+        (k for k, participant in enumerate(cohort.mentors) if participant.user.pk == mentor.pk),
+        None,
     )
-    if not cohort.mentees or not cohort.mentors:
+    if not cohort.mentees or column is None:
         return None, []
-    (explanation,) = explain_pairs(cohort, [0], [0])
+    (explanation,) = explain_pairs(cohort, [0], [column])
     if not explanation.is_eligible:
         return None, [f"Does not meet the rule “{rule}”" for rule in explanation.blocked_by]
     return explanation.score, explanation.reasons

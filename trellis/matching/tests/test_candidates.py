@@ -151,3 +151,30 @@ def test_candidate_queries_do_not_grow(program, side):
     few = queries()
     grow(program, 15)
     assert queries() == few
+
+
+def test_pair_explanation_scores_the_pair_as_the_mentee_directory_does():
+    # Text similarity weighs words by how rare they are among all the program's texts,
+    # so the pair must be scored among them, not on its own two texts.
+    program = ProgramFactory()
+    criteria(program, ("text", "text", False, 5, 0.1), ("skills", "complement", False, 5, 1))
+    goals = [
+        "grow as a backend engineer building python services",
+        "lead a product team through a reorganisation",
+        "move from teaching into user research",
+        "scale python services and mentor backend engineers",
+    ]
+    mentors = [
+        mentor_in(program, bio=text, skills_offered=["python"] if k % 2 else [])
+        for k, text in enumerate(goals[1:])
+    ]
+    mentee = mentee_in(program, goals=goals[0], skills_sought=["python"])
+
+    directory = {
+        c.user: c.score for c in selectors.mentor_candidates(program=program, mentee=mentee)
+    }
+
+    for mentor in mentors:
+        score, _ = selectors.pair_explanation(program=program, mentor=mentor, mentee=mentee)
+        assert score == directory[mentor]
+    assert directory[mentors[2]] > directory[mentors[0]]
