@@ -7,11 +7,14 @@
 set -euo pipefail
 HTMX=${HTMX:-2.0.11}
 AXE=${AXE:-4.14.1}
+# ical.js: the independent iCalendar parser the calendar tests check our .ics output with.
+ICALJS=${ICALJS:-2.2.1}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/trellis/core/static/vendor"
 testout="$root/trellis/core/tests/vendor"
-mkdir -p "$out" "$testout"
+calendarstestout="$root/trellis/calendars/tests/vendor"
+mkdir -p "$out" "$testout" "$calendarstestout"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -30,5 +33,7 @@ fetch() {  # fetch PACKAGE VERSION PATH-IN-TARBALL DESTINATION
   echo "# Written by scripts/vendor.sh; do not edit by hand."
   fetch htmx.org "$HTMX" dist/htmx.min.js "$out/htmx.min.js"
   fetch axe-core "$AXE" axe.min.js "$testout/axe.min.js"
+  # The UMD build: a classic <script> defines the global ICAL.
+  fetch ical.js "$ICALJS" dist/ical.es5.min.cjs "$calendarstestout/ical.min.js"
 } > "$out/VENDORED.txt"
 cat "$out/VENDORED.txt"
