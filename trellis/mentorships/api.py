@@ -15,6 +15,7 @@ from trellis.matching.selectors import mentor_candidates
 from trellis.mentorships import selectors, services
 from trellis.mentorships.models import Mentorship, MentorshipOffer, MentorshipRequest
 from trellis.programs.models import Program
+from trellis.programs.selectors import program_for_manager
 
 router = Router(tags=["mentorships"])
 
@@ -43,6 +44,27 @@ class MentorshipOut(Schema):
     reasons: list[str] = Field(description="Why the pair was matched, in words.")
     started_at: dt.datetime
     ended_at: dt.datetime | None
+    expected_end_on: dt.date | None
+    paused_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    ended_reason: str = Field(description="Why it ended early; empty otherwise.")
+    ended_note: str
+    confirmed_by_mentor: bool = Field(description="For a proposal: the mentor confirmed.")
+    confirmed_by_mentee: bool = Field(description="For a proposal: the mentee confirmed.")
+
+
+class ProposeIn(Schema):
+    mentor_id: int
+    mentee_id: int
+
+
+class EndIn(Schema):
+    reason: str = Field(description="goals_met, no_time, not_a_good_fit, left_program or other.")
+    note: str = Field(default="", description="Required when the reason is other.")
+
+
+class ExtendIn(Schema):
+    until: dt.date = Field(description="The new expected end date.")
 
 
 class RequestOut(Schema):
@@ -139,6 +161,13 @@ def _mentorship_out(mentorship: Mentorship) -> dict[str, Any]:
         "reasons": list(mentorship.reasons or []),
         "started_at": mentorship.started_at,
         "ended_at": mentorship.ended_at,
+        "expected_end_on": mentorship.expected_end_on,
+        "paused_at": mentorship.paused_at,
+        "completed_at": mentorship.completed_at,
+        "ended_reason": mentorship.ended_reason,
+        "ended_note": mentorship.ended_note,
+        "confirmed_by_mentor": mentorship.confirmed_by_mentor,
+        "confirmed_by_mentee": mentorship.confirmed_by_mentee,
     }
 
 
@@ -209,6 +238,135 @@ def mentorship_list(request: HttpRequest, include_ended: bool = False) -> list[d
 def mentorship_get(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
     mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=_user(request))
     return _mentorship_out(mentorship)
+
+
+@router.post(
+    "/programs/{slug}/mentorships",
+    response={201: MentorshipOut},
+    summary="Propose a pair (the program's managers); it starts once both confirm",
+)
+def mentorship_propose(request: HttpRequest, slug: str, payload: ProposeIn) -> Status[Any]:
+    user = _user(request)
+    program = program_for_manager(slug=slug, user=user)
+    mentorship = services.mentorship_propose(
+        program=program,
+        mentor=_other_person(payload.mentor_id, "mentor_id"),
+        mentee=_other_person(payload.mentee_id, "mentee_id"),
+        by=user,
+    )
+    return Status(201, _mentorship_out(mentorship))
+
+
+def _visible_mentorship(request: HttpRequest, mentorship_id: int) -> Mentorship:
+    return selectors.mentorship_detail(mentorship_id=mentorship_id, user=_user(request))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/confirm",
+    response=MentorshipOut,
+    summary="Confirm a proposed mentorship (the mentor or the mentee)",
+)
+def mentorship_confirm(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    return _mentorship_out(services.mentorship_confirm(mentorship=mentorship, by=_user(request)))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/decline",
+    response=MentorshipOut,
+    summary="Decline a proposed mentorship (the mentor or the mentee)",
+)
+def mentorship_decline(
+    request: HttpRequest, mentorship_id: int, payload: NoteIn | None = None
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    note = payload.note if payload else ""
+    return _mentorship_out(
+        services.mentorship_decline(mentorship=mentorship, by=_user(request), note=note)
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/pause",
+    response=MentorshipOut,
+    summary="Pause an active mentorship (the pair or the program's managers)",
+)
+def mentorship_pause(
+    request: HttpRequest, mentorship_id: int, payload: NoteIn | None = None
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    note = payload.note if payload else ""
+    return _mentorship_out(
+        services.mentorship_pause(mentorship=mentorship, by=_user(request), note=note)
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/resume",
+    response=MentorshipOut,
+    summary="Resume a paused mentorship (the pair or the program's managers)",
+)
+def mentorship_resume(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    return _mentorship_out(services.mentorship_resume(mentorship=mentorship, by=_user(request)))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/complete",
+    response=MentorshipOut,
+    summary="Mark the mentorship completed (the pair or the program's managers)",
+)
+def mentorship_complete(
+    request: HttpRequest, mentorship_id: int, payload: NoteIn | None = None
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    note = payload.note if payload else ""
+    return _mentorship_out(
+        services.mentorship_complete(mentorship=mentorship, by=_user(request), note=note)
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/end",
+    response=MentorshipOut,
+    summary="End the mentorship early, with a reason (the pair or the program's managers)",
+)
+def mentorship_end(request: HttpRequest, mentorship_id: int, payload: EndIn) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    return _mentorship_out(
+        services.mentorship_end(
+            mentorship=mentorship, by=_user(request), reason=payload.reason, note=payload.note
+        )
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/extend",
+    response=MentorshipOut,
+    summary="Move the expected end to a later date (the pair or the program's managers)",
+)
+def mentorship_extend(
+    request: HttpRequest, mentorship_id: int, payload: ExtendIn
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    return _mentorship_out(
+        services.mentorship_extend(mentorship=mentorship, by=_user(request), until=payload.until)
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/rematch",
+    response=MentorshipOut,
+    summary="End the mentorship so the mentee can be matched again",
+)
+def mentorship_rematch(
+    request: HttpRequest, mentorship_id: int, payload: NoteIn | None = None
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    note = payload.note if payload else ""
+    return _mentorship_out(
+        services.mentorship_rematch(mentorship=mentorship, by=_user(request), note=note)
+    )
 
 
 @router.get(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from trellis.mentorships.models import MAX_MESSAGE_LENGTH
+from trellis.mentorships.models import EARLY_END_REASONS, MAX_MESSAGE_LENGTH
 from trellis.mentorships.selectors import DirectoryFilters
 from trellis.profiles.languages import language_name
 from trellis.programs.forms import ServiceErrorsMixin
@@ -109,3 +109,23 @@ class DirectoryFilterForm(forms.Form):
             region=data.get("region") or "",
             has_places=bool(data.get("has_places")),
         )
+
+
+class EndForm(ServiceErrorsMixin, forms.Form):
+    """Why a mentorship ends early; the note is required for "other" (the service checks)."""
+
+    reason = forms.ChoiceField(
+        label="Why does it end?",
+        choices=[("", "Choose a reason")]
+        + [(reason.value, reason.label) for reason in EARLY_END_REASONS],
+        error_messages={"required": "Choose why the mentorship ends."},
+    )
+    note = _message_field("A few words (required for “Other”)", required=False, rows=3)
+
+
+class ExtendForm(ServiceErrorsMixin, forms.Form):
+    until = forms.DateField(
+        label="New end date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Choose the new end date.", "invalid": "Enter a date."},
+    )

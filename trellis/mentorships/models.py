@@ -1,9 +1,13 @@
 """Mentorships, and the requests and offers that lead to them.
 
-The invariants are held by the database as well as by the services: one active
-mentorship per mentee and program, one open request and one open offer per pair, and
-nobody mentors themself. Capacity is held by a row lock on the mentor's enrollment
-(see services.mentorship_start).
+The invariants are held by the database as well as by the services: one ongoing
+(proposed, active or paused) mentorship per mentee and program, one open request and one
+open offer per pair, and nobody mentors themself. Capacity is held by a row lock on the
+mentor's enrollment (see services.mentorship_start).
+
+A mentorship's life: proposed → active ⇄ paused → completed, or ended early with a reason
+(a declined proposal and a rematch end it too). Each change is a MentorshipEvent, so the
+detail page shows the history.
 """
 
 from __future__ import annotations
@@ -20,8 +24,36 @@ MAX_MESSAGE_LENGTH = 2000
 
 
 class MentorshipStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
     ACTIVE = "active", "Active"
-    ENDED = "ended", "Ended"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    ENDED = "ended", "Ended early"
+
+
+# A mentorship in one of these holds the mentee (one per program) and a mentor's place.
+ONGOING_STATUSES = (MentorshipStatus.PROPOSED, MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+class EndReason(models.TextChoices):
+    GOALS_MET = "goals_met", "Goals met early"
+    NO_TIME = "no_time", "No time"
+    NOT_A_GOOD_FIT = "not_a_good_fit", "Not a good fit"
+    REMATCH = "rematch", "Rematch"
+    LEFT_PROGRAM = "left_program", "Left the program"
+    OTHER = "other", "Other"
+    # Set by mentorship_decline only; not a choice in the "end early" form.
+    DECLINED = "declined", "Proposal declined"
+
+
+# The reasons a person picks when ending early (rematch and decline have their own action).
+EARLY_END_REASONS = (
+    EndReason.GOALS_MET,
+    EndReason.NO_TIME,
+    EndReason.NOT_A_GOOD_FIT,
+    EndReason.LEFT_PROGRAM,
+    EndReason.OTHER,
+)
 
 
 class MentorshipSource(models.TextChoices):
@@ -58,14 +90,26 @@ class Mentorship(TimeStampedModel):
         related_name="+",
         help_text="Who started it; empty when the program's automatch did.",
     )
+    # From the program's expected length when it becomes active; moved by an extension.
+    expected_end_on = models.DateField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    ended_note = models.TextField(max_length=MAX_MESSAGE_LENGTH, blank=True)
+    # A manager's proposal becomes active once both have confirmed it.
+    confirmed_by_mentor = models.BooleanField(default=False)
+    confirmed_by_mentee = models.BooleanField(default=False)
+    # Sent markers of the program-driven reminders, so a re-run never repeats one.
+    end_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    wrap_up_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "mentee"],
-                condition=Q(status="active"),
-                name="mentorship_one_active_per_mentee",
+                condition=Q(status__in=["proposed", "active", "paused"]),
+                name="mentorship_one_ongoing_per_mentee",
                 violation_error_message="This mentee already has a mentor in the program.",
             ),
             models.CheckConstraint(
@@ -89,6 +133,32 @@ class Mentorship(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == MentorshipStatus.ACTIVE
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.status in ONGOING_STATUSES
+
+
+class MentorshipEvent(models.Model):
+    """One step in a mentorship's life, for its history (who, when, from what to what)."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=MentorshipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=MentorshipStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(max_length=MAX_MESSAGE_LENGTH, blank=True)
+    # Action details: the end reason, the old and new end dates of an extension.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.mentorship_id}: {self.action} ({self.from_status} → {self.to_status})"
 
 
 class RequestStatus(models.TextChoices):

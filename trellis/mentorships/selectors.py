@@ -15,8 +15,10 @@ from trellis.core.errors import NotFoundError
 from trellis.core.time import get_zone
 from trellis.matching.models import MenteeWish, MentorWish
 from trellis.mentorships.models import (
+    ONGOING_STATUSES,
     OPEN_REQUEST_STATUSES,
     Mentorship,
+    MentorshipEvent,
     MentorshipOffer,
     MentorshipRequest,
     MentorshipStatus,
@@ -36,12 +38,14 @@ HISTORY_LIMIT = 20
 
 
 # Contract for trellis.matching ---------------------------------------------------------
+# "Active" here means ongoing: a proposed or paused mentorship holds the mentee and the
+# mentor's place just as an active one does, so matching must not offer either again.
 
 
 def active_mentorship_counts(*, program: Program) -> dict[int, int]:
-    """Each mentor's number of active mentorships in program (mentor user id → count)."""
+    """Each mentor's number of ongoing mentorships in program (mentor user id → count)."""
     rows = (
-        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE)
+        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES)
         .order_by()
         .values("mentor_id")
         .annotate(count=Count("pk"))
@@ -50,18 +54,18 @@ def active_mentorship_counts(*, program: Program) -> dict[int, int]:
 
 
 def active_mentee_ids(*, program: Program) -> set[int]:
-    """User ids of the program's mentees who have an active mentorship."""
+    """User ids of the program's mentees who have an ongoing mentorship."""
     return set(
-        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE).values_list(
+        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES).values_list(
             "mentee_id", flat=True
         )
     )
 
 
 def active_pairs(*, program: Program) -> list[tuple[int, int]]:
-    """(mentee user id, mentor user id) of the program's active mentorships."""
+    """(mentee user id, mentor user id) of the program's ongoing mentorships."""
     return list(
-        Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE)
+        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES)
         .order_by("pk")
         .values_list("mentee_id", "mentor_id")
     )
@@ -122,22 +126,26 @@ def participation_for(*, slug: str, user: Any) -> Participation:
 
 def _mentorships() -> QuerySet[Mentorship]:
     return Mentorship.objects.select_related(
-        "program", "program__organisation", "mentor__profile", "mentee__profile"
+        "program", "program__organisation", "mentor__profile", "mentee__profile", "started_by"
     )
 
 
 def mentorship_list_for_user(*, user: User, include_ended: bool = False) -> list[Mentorship]:
-    """The person's mentorships, as mentor or mentee, newest first, in one query."""
+    """The person's mentorships, as mentor or mentee, newest first, in one query.
+
+    Without include_ended only the ongoing ones (proposed, active, paused).
+    """
     mentorships = _mentorships().filter(Q(mentor_id=user.pk) | Q(mentee_id=user.pk))
     if not include_ended:
-        mentorships = mentorships.filter(status=MentorshipStatus.ACTIVE)
+        mentorships = mentorships.filter(status__in=ONGOING_STATUSES)
     return list(mentorships.order_by("-started_at", "-pk"))
 
 
 def mentorship_active_for_mentee(*, program: Program, mentee: User) -> Mentorship | None:
+    """The mentee's ongoing mentorship in program (proposed, active or paused), if any."""
     return (
         _mentorships()
-        .filter(program=program, mentee_id=mentee.pk, status=MentorshipStatus.ACTIVE)
+        .filter(program=program, mentee_id=mentee.pk, status__in=ONGOING_STATUSES)
         .first()
     )
 
@@ -157,6 +165,66 @@ def mentorship_detail(*, mentorship_id: int, user: Any) -> Mentorship:
     if mentorship is None or not mentorship_can_view(mentorship=mentorship, user=user):
         raise NotFoundError("No such mentorship.")
     return mentorship
+
+
+def mentorship_history(*, mentorship: Mentorship) -> list[MentorshipEvent]:
+    """The mentorship's steps, oldest first, with who took each."""
+    return list(
+        MentorshipEvent.objects.filter(mentorship=mentorship)
+        .select_related("by__profile")
+        .order_by("created_at", "pk")
+    )
+
+
+# action → the states it may be taken from. The services enforce it; pages offer from it.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "confirm": (MentorshipStatus.PROPOSED,),
+    "decline": (MentorshipStatus.PROPOSED,),
+    "pause": (MentorshipStatus.ACTIVE,),
+    "resume": (MentorshipStatus.PAUSED,),
+    "complete": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
+    "end": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
+    "extend": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
+    "rematch": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
+}
+# Only the pair answer a proposal; the program's managers may take every other step.
+PAIR_ONLY_ACTIONS = ("confirm", "decline")
+
+
+def mentorship_role(*, mentorship: Mentorship, user: Any) -> str | None:
+    """The user's part in the mentorship: "mentor", "mentee", "manager" or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.pk == mentorship.mentor_id:
+        return "mentor"
+    if user.pk == mentorship.mentee_id:
+        return "mentee"
+    if program_can_manage(program=mentorship.program, user=user):
+        return "manager"
+    return None
+
+
+def _allowed(mentorship: Mentorship, role: str | None, action: str) -> bool:
+    if role is None or mentorship.status not in TRANSITIONS.get(action, ()):
+        return False
+    if action == "confirm":
+        # Each side confirms once; the second confirmation makes it active.
+        return (role == "mentor" and not mentorship.confirmed_by_mentor) or (
+            role == "mentee" and not mentorship.confirmed_by_mentee
+        )
+    return role != "manager" or action not in PAIR_ONLY_ACTIONS
+
+
+def mentorship_may(*, mentorship: Mentorship, user: Any, action: str) -> bool:
+    """Whether user may take action on the mentorship in its current state."""
+    role = mentorship_role(mentorship=mentorship, user=user)
+    return _allowed(mentorship, role, action)
+
+
+def mentorship_actions_for(*, mentorship: Mentorship, user: Any) -> list[str]:
+    """The actions user may take on the mentorship now, in the pages' order."""
+    role = mentorship_role(mentorship=mentorship, user=user)
+    return [action for action in TRANSITIONS if _allowed(mentorship, role, action)]
 
 
 # Requests and offers --------------------------------------------------------------------

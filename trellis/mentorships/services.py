@@ -1,4 +1,11 @@
-"""Writes for mentorships: starting one, mentees' requests and mentors' offers.
+"""Writes for mentorships: starting one, its lifecycle, mentees' requests and mentors' offers.
+
+Status (issue #4, the mentorship): done — states proposed → active ⇄ paused → completed,
+or ended early with a reason; propose/confirm/decline, pause/resume, complete, end, extend,
+rematch, each refused with a ValidationError (state) or PermissionDeniedError (who) and
+recorded as a MentorshipEvent; program-driven reminders (`mentorships_remind`, below).
+Not done: the "fell behind on the meeting frequency" nudge needs meetings (trellis.scheduling),
+which do not exist yet; add it to `mentorships_remind` once they do.
 
 `mentorship_start` is the only place a mentorship is created. Capacity is held by a row
 lock on the mentor's enrollment; "one active mentorship per mentee", "one open request per
@@ -16,7 +23,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,9 +33,13 @@ from trellis.core.errors import NotFoundError, PermissionDeniedError
 from trellis.matching.models import MenteeWish
 from trellis.matching.selectors import matching_settings_for, mentor_candidates, pair_explanation
 from trellis.mentorships.models import (
+    EARLY_END_REASONS,
     MAX_MESSAGE_LENGTH,
+    ONGOING_STATUSES,
     OPEN_REQUEST_STATUSES,
+    EndReason,
     Mentorship,
+    MentorshipEvent,
     MentorshipOffer,
     MentorshipRequest,
     MentorshipSource,
@@ -35,7 +47,14 @@ from trellis.mentorships.models import (
     OfferStatus,
     RequestStatus,
 )
-from trellis.mentorships.selectors import MENTEE_ROLES, MENTOR_ROLES, mentor_capacity
+from trellis.mentorships.selectors import (
+    MENTEE_ROLES,
+    MENTOR_ROLES,
+    PAIR_ONLY_ACTIONS,
+    TRANSITIONS,
+    mentor_capacity,
+    mentorship_role,
+)
 from trellis.notifications.services import notification_send
 from trellis.programs.models import Enrollment, EnrollmentStatus, Program
 from trellis.programs.selectors import program_can_manage
@@ -100,15 +119,17 @@ def _is_approved(enrollment: Enrollment | None, roles: Iterable[str]) -> bool:
 
 def _places_left(program: Program, enrollment: Enrollment) -> int:
     """The mentor's free places; exact only while their enrollment row is locked."""
-    active = Mentorship.objects.filter(
-        program=program, mentor_id=enrollment.user_id, status=MentorshipStatus.ACTIVE
+    # Proposed and paused mentorships hold their place as active ones do.
+    ongoing = Mentorship.objects.filter(
+        program=program, mentor_id=enrollment.user_id, status__in=ONGOING_STATUSES
     ).count()
-    return mentor_capacity(program=program, enrollment=enrollment) - active
+    return mentor_capacity(program=program, enrollment=enrollment) - ongoing
 
 
 def _has_active_mentorship(program: Program, mentee: User) -> bool:
+    """Whether the mentee has an ongoing (proposed, active or paused) mentorship in program."""
     return Mentorship.objects.filter(
-        program=program, mentee_id=mentee.pk, status=MentorshipStatus.ACTIVE
+        program=program, mentee_id=mentee.pk, status__in=ONGOING_STATUSES
     ).exists()
 
 
@@ -147,13 +168,16 @@ def mentorship_start(
     reasons: list[str],
     by: User | None,
     notify: bool = True,
+    proposed: bool = False,
 ) -> Mentorship:
     """Start a mentorship: the only way one is created.
 
     Locks both people's enrollments (so the mentor's capacity cannot be overtaken), checks
     the mentor has a place and the mentee has no mentor yet, and closes the mentee's other
     open requests and offers in the program. `by` is None when the program's automatch
-    publishes; otherwise it is one of the pair or a manager of the program.
+    publishes; otherwise it is one of the pair or a manager of the program. With
+    `proposed` it waits for both to confirm (mentorship_confirm) and already holds the
+    mentee and the mentor's place.
     """
     if source not in MentorshipSource.values:
         raise ValidationError({"source": ["Unknown way to start a mentorship."]})
@@ -191,6 +215,10 @@ def mentorship_start(
         reasons=_clean_reasons(reasons),
         started_by=by,
     )
+    if proposed:
+        mentorship.status = MentorshipStatus.PROPOSED
+    else:
+        mentorship.expected_end_on = _expected_end(program, mentorship.started_at)
     mentorship.full_clean(exclude=RELATIONS, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -201,9 +229,49 @@ def mentorship_start(
             f"{mentee.display_name} already has a mentor in {program.name}."
         ) from error
     _close_open_items_of(mentorship)
-    if notify:
+    # No event for the start itself: the row's created_at and started_by tell it, and the
+    # automatch publishes thousands at once, each insert counted.
+    if notify and proposed:
+        _notify_proposed(mentorship)
+    elif notify:
         _notify_started(mentorship, by)
     return mentorship
+
+
+def _expected_end(program: Program, start: dt.datetime) -> dt.date:
+    return timezone.localdate(start) + dt.timedelta(weeks=program.expected_length_weeks)
+
+
+def _record(
+    mentorship: Mentorship,
+    action: str,
+    *,
+    by: User | None,
+    from_status: str,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    MentorshipEvent.objects.create(
+        mentorship=mentorship,
+        action=action,
+        from_status=from_status,
+        to_status=mentorship.status,
+        by=by,
+        note=note,
+        details=details or {},
+    )
+
+
+def _notify_proposed(mentorship: Mentorship) -> None:
+    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.mentee
+    for recipient, other in ((mentor, mentee), (mentee, mentor)):
+        notification_send(
+            recipient=recipient,
+            kind="mentorship.proposed",
+            title=f"{program.name} proposes you work with {other.display_name}",
+            body="Confirm or decline the proposal on the mentorship's page.",
+            url=mentorship_url(mentorship),
+        )
 
 
 def _notify_started(mentorship: Mentorship, by: User | None) -> None:
@@ -265,6 +333,467 @@ def _close_open_items_of(mentorship: Mentorship) -> None:
             url=requests_url(program),
             send_email=False,
         )
+
+
+# Lifecycle --------------------------------------------------------------------------------
+#
+# Every transition: lock the mentorship row, check who may (the pair; the program's
+# managers and staff too, except for answering a proposal) and the state (TRANSITIONS),
+# change it, record a MentorshipEvent and tell the other side on commit. A refusal raises
+# before anything is written.
+
+MENTORSHIP_STATE = (
+    "status",
+    "started_at",
+    "expected_end_on",
+    "paused_at",
+    "completed_at",
+    "ended_at",
+    "ended_reason",
+    "ended_note",
+    "confirmed_by_mentor",
+    "confirmed_by_mentee",
+    "end_reminder_sent_at",
+    "wrap_up_sent_at",
+    "updated_at",
+)
+ACTION_VERBS = {
+    "confirm": "confirmed",
+    "decline": "declined",
+    "pause": "paused",
+    "resume": "resumed",
+    "complete": "completed",
+    "end": "ended",
+    "extend": "extended",
+    "rematch": "ended (rematch)",
+}
+
+
+def _locked_mentorship(mentorship: Mentorship, *, by: User, action: str) -> Mentorship:
+    """The mentorship row, locked, once by may take action on it in its current state."""
+    locked = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("program", "mentor__profile", "mentee__profile")
+        .filter(pk=mentorship.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError("No such mentorship.")
+    role = mentorship_role(mentorship=locked, user=by)
+    if role is None:
+        raise PermissionDeniedError("Only the pair and the program's managers may do this.")
+    if role == "manager" and action in PAIR_ONLY_ACTIONS:
+        raise PermissionDeniedError("Only the mentor and the mentee answer a proposal.")
+    if locked.status not in TRANSITIONS[action]:
+        label = MentorshipStatus(locked.status).label.lower()
+        raise ValidationError(f"A mentorship that is {label} cannot be {ACTION_VERBS[action]}.")
+    return locked
+
+
+def _save(locked: Mentorship, original: Mentorship, fields: Iterable[str]) -> None:
+    locked.save(update_fields=[*fields, "updated_at"])
+    _copy_state(original, locked, MENTORSHIP_STATE)
+
+
+def _notify_others(
+    mentorship: Mentorship,
+    *,
+    by: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    include_managers: bool = False,
+) -> None:
+    """Tell the pair (but not whoever acted) and, if asked, the program's managers."""
+    recipients = [mentorship.mentor, mentorship.mentee]
+    if include_managers:
+        recipients += list(mentorship.program.managers.filter(is_active=True).order_by("pk"))
+    seen = {by.pk}
+    for recipient in recipients:
+        if recipient.pk in seen:
+            continue
+        seen.add(recipient.pk)
+        notification_send(
+            recipient=recipient,
+            kind=kind,
+            title=title,
+            body=body,
+            url=mentorship_url(mentorship),
+        )
+
+
+def _pair_label(mentorship: Mentorship) -> str:
+    return f"{mentorship.mentor.display_name} and {mentorship.mentee.display_name}"
+
+
+@transaction.atomic
+def mentorship_propose(*, program: Program, mentor: User, mentee: User, by: User) -> Mentorship:
+    """A manager proposes a pair; it becomes active once both have confirmed.
+
+    The proposal holds the mentee and a place of the mentor's from now on.
+    """
+    if not program_can_manage(program=program, user=by):
+        raise PermissionDeniedError("Only the program's managers may propose a pair.")
+    score, reasons = _pair_score(program, mentor=mentor, mentee=mentee)
+    return mentorship_start(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        source=MentorshipSource.MANAGER,
+        score=score,
+        reasons=reasons,
+        by=by,
+        proposed=True,
+    )
+
+
+@transaction.atomic
+def mentorship_confirm(*, mentorship: Mentorship, by: User) -> Mentorship:
+    """One of the pair confirms a proposal; when both have, the mentorship starts."""
+    locked = _locked_mentorship(mentorship, by=by, action="confirm")
+    side = "mentor" if by.pk == locked.mentor_id else "mentee"
+    field = f"confirmed_by_{side}"
+    if getattr(locked, field):
+        raise ValidationError("You have already confirmed; waiting for the other side.")
+    setattr(locked, field, True)
+    fields = [field]
+    if locked.confirmed_by_mentor and locked.confirmed_by_mentee:
+        now = timezone.now()
+        locked.status = MentorshipStatus.ACTIVE
+        locked.started_at = now
+        locked.expected_end_on = _expected_end(locked.program, now)
+        fields += ["status", "started_at", "expected_end_on"]
+    _save(locked, mentorship, fields)
+    _record(locked, "confirm", by=by, from_status=MentorshipStatus.PROPOSED)
+    if locked.is_active:
+        _notify_others(
+            locked,
+            by=by,
+            kind="mentorship.started",
+            title=f"Your mentorship has started: {_pair_label(locked)}",
+            include_managers=True,
+        )
+    else:
+        _notify_others(
+            locked,
+            by=by,
+            kind="mentorship.confirmed",
+            title=f"{by.display_name} confirmed the proposed mentorship; please confirm too",
+        )
+    return locked
+
+
+def _clean_reason(reason: str, note: str, *, allowed: Iterable[str]) -> tuple[str, str]:
+    note = _clean_text(note, field="note", required=False)
+    if reason not in tuple(allowed):
+        raise ValidationError({"reason": ["Choose why the mentorship ends."]})
+    if reason == EndReason.OTHER and not note:
+        raise ValidationError({"note": ["Say why, in a few words."]})
+    return reason, note
+
+
+def _finish(
+    locked: Mentorship,
+    original: Mentorship,
+    *,
+    by: User,
+    action: str,
+    status: str,
+    reason: str = "",
+    note: str = "",
+) -> None:
+    """Take the mentorship to completed or ended, with the reason and note."""
+    from_status = locked.status
+    now = timezone.now()
+    locked.status = status
+    locked.ended_at = now
+    fields = ["status", "ended_at"]
+    if status == MentorshipStatus.COMPLETED:
+        locked.completed_at = now
+        fields.append("completed_at")
+    if reason:
+        locked.ended_reason = reason
+        fields.append("ended_reason")
+    if note:
+        locked.ended_note = note
+        fields.append("ended_note")
+    _save(locked, original, fields)
+    _record(
+        locked,
+        action,
+        by=by,
+        from_status=from_status,
+        note=note,
+        details={"reason": reason} if reason else None,
+    )
+
+
+@transaction.atomic
+def mentorship_decline(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    """One of the pair declines a proposal: it ends, and the mentee is free to match again."""
+    locked = _locked_mentorship(mentorship, by=by, action="decline")
+    note = _clean_text(note, field="note", required=False)
+    _finish(
+        locked,
+        mentorship,
+        by=by,
+        action="decline",
+        status=MentorshipStatus.ENDED,
+        reason=EndReason.DECLINED,
+        note=note,
+    )
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.declined",
+        title=f"{by.display_name} declined the proposed mentorship ({_pair_label(locked)})",
+        body=note,
+        include_managers=True,
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_pause(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    """Put an active mentorship on hold; it keeps the mentor's place."""
+    locked = _locked_mentorship(mentorship, by=by, action="pause")
+    note = _clean_text(note, field="note", required=False)
+    locked.status = MentorshipStatus.PAUSED
+    locked.paused_at = timezone.now()
+    _save(locked, mentorship, ["status", "paused_at"])
+    _record(locked, "pause", by=by, from_status=MentorshipStatus.ACTIVE, note=note)
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.paused",
+        title=f"{by.display_name} paused the mentorship ({_pair_label(locked)})",
+        body=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_resume(*, mentorship: Mentorship, by: User) -> Mentorship:
+    """Take a paused mentorship up again."""
+    locked = _locked_mentorship(mentorship, by=by, action="resume")
+    locked.status = MentorshipStatus.ACTIVE
+    locked.paused_at = None
+    _save(locked, mentorship, ["status", "paused_at"])
+    _record(locked, "resume", by=by, from_status=MentorshipStatus.PAUSED)
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.resumed",
+        title=f"{by.display_name} resumed the mentorship ({_pair_label(locked)})",
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_complete(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    """Close the mentorship as done."""
+    locked = _locked_mentorship(mentorship, by=by, action="complete")
+    note = _clean_text(note, field="note", required=False)
+    _finish(
+        locked, mentorship, by=by, action="complete", status=MentorshipStatus.COMPLETED, note=note
+    )
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.completed",
+        title=f"{by.display_name} marked the mentorship completed ({_pair_label(locked)})",
+        body=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_end(*, mentorship: Mentorship, by: User, reason: str, note: str = "") -> Mentorship:
+    """End the mentorship early, with a reason (and a note; required for "other")."""
+    locked = _locked_mentorship(mentorship, by=by, action="end")
+    reason, note = _clean_reason(reason, note, allowed=EARLY_END_REASONS)
+    _finish(
+        locked,
+        mentorship,
+        by=by,
+        action="end",
+        status=MentorshipStatus.ENDED,
+        reason=reason,
+        note=note,
+    )
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.ended",
+        title=f"{by.display_name} ended the mentorship early ({_pair_label(locked)})",
+        body=EndReason(reason).label + (f": {note}" if note else ""),
+        include_managers=True,
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_rematch(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    """End the mentorship so the mentee can be matched with someone else.
+
+    The managers are told, so they can find the mentee a new mentor; the mentee's
+    enrollment stays approved and matching lists them again.
+    """
+    locked = _locked_mentorship(mentorship, by=by, action="rematch")
+    note = _clean_text(note, field="note", required=False)
+    _finish(
+        locked,
+        mentorship,
+        by=by,
+        action="rematch",
+        status=MentorshipStatus.ENDED,
+        reason=EndReason.REMATCH,
+        note=note,
+    )
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.rematch",
+        title=f"{_pair_label(locked)}: ended for a rematch; the mentee looks for a new mentor",
+        body=note,
+        include_managers=True,
+    )
+    return locked
+
+
+@transaction.atomic
+def mentorship_extend(*, mentorship: Mentorship, by: User, until: dt.date) -> Mentorship:
+    """Move the expected end to a later date.
+
+    It must be after today and after the current end, and no later than the end of the
+    program's cycle when the program has one (its only upper bound on a mentorship's
+    length). The reminders start over for the new date.
+    """
+    locked = _locked_mentorship(mentorship, by=by, action="extend")
+    today = timezone.localdate()
+    if until <= today:
+        raise ValidationError({"until": ["Choose a date after today."]})
+    current = locked.expected_end_on
+    if current is not None and until <= current:
+        raise ValidationError(
+            {"until": [f"Choose a date after the current end, {current:%d %b %Y}."]}
+        )
+    cycle_end = locked.program.cycle_end
+    if cycle_end is not None and until > cycle_end:
+        raise ValidationError(
+            {
+                "until": [
+                    f"The program's cycle ends on {cycle_end:%d %b %Y}; choose that or earlier."
+                ]
+            }
+        )
+    locked.expected_end_on = until
+    locked.end_reminder_sent_at = None
+    locked.wrap_up_sent_at = None
+    _save(locked, mentorship, ["expected_end_on", "end_reminder_sent_at", "wrap_up_sent_at"])
+    _record(
+        locked,
+        "extend",
+        by=by,
+        from_status=locked.status,
+        details={
+            "from": current.isoformat() if current else None,
+            "until": until.isoformat(),
+        },
+    )
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.extended",
+        title=f"{by.display_name} extended the mentorship to {until:%d %b %Y}",
+    )
+    return locked
+
+
+# Reminders ----------------------------------------------------------------------------------
+
+# "Ends in 2 weeks" goes this long before the expected end; the wrap-up prompt on the day.
+END_REMINDER_LEAD = dt.timedelta(weeks=2)
+REMINDER_BATCH = 500
+
+
+def mentorships_remind(*, today: dt.date | None = None) -> int:
+    """Send the program-driven reminders that are due; return how many mentorships got one.
+
+    "Ends in two weeks" in the two weeks before expected_end_on, and a wrap-up prompt from
+    the end date on, each once per mentorship and end date: a sent marker is claimed with a
+    conditional UPDATE, so a re-run (or two runs at once) never repeats one. When both are
+    due (the sweep did not run for a while) only the wrap-up goes.
+
+    Not yet: the nudge when a pair falls behind the program's meeting frequency needs the
+    meetings of trellis.scheduling.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    ongoing = Q(status__in=(MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED))
+    wrap_up_due = list(
+        Mentorship.objects.filter(
+            ongoing, wrap_up_sent_at__isnull=True, expected_end_on__lte=today
+        ).values_list("pk", flat=True)[:REMINDER_BATCH]
+    )
+    for mentorship_id in wrap_up_due:
+        sent += _remind(mentorship_id, wrap_up=True)
+    end_soon_due = list(
+        Mentorship.objects.filter(
+            ongoing,
+            end_reminder_sent_at__isnull=True,
+            expected_end_on__gt=today,
+            expected_end_on__lte=today + END_REMINDER_LEAD,
+        ).values_list("pk", flat=True)[:REMINDER_BATCH]
+    )
+    for mentorship_id in end_soon_due:
+        sent += _remind(mentorship_id, wrap_up=False)
+    return sent
+
+
+@transaction.atomic
+def _remind(mentorship_id: int, *, wrap_up: bool) -> bool:
+    now = timezone.now()
+    marker = "wrap_up_sent_at" if wrap_up else "end_reminder_sent_at"
+    changes: dict[str, Any] = {marker: now, "updated_at": now}
+    if wrap_up:
+        # Past the end there is no point in "ends in two weeks" any more.
+        changes["end_reminder_sent_at"] = Coalesce(F("end_reminder_sent_at"), Value(now))
+    claimed = Mentorship.objects.filter(pk=mentorship_id, **{f"{marker}__isnull": True}).update(
+        **changes
+    )
+    if not claimed:
+        return False
+    mentorship = (
+        Mentorship.objects.select_related("program", "mentor__profile", "mentee__profile")
+        .filter(pk=mentorship_id)
+        .get()
+    )
+    end = mentorship.expected_end_on
+    for recipient, other in (
+        (mentorship.mentor, mentorship.mentee),
+        (mentorship.mentee, mentorship.mentor),
+    ):
+        if wrap_up:
+            notification_send(
+                recipient=recipient,
+                kind="mentorship.wrap_up",
+                title=f"Time to wrap up your mentorship with {other.display_name}",
+                body=(
+                    "It reached its expected end. Look back on what you achieved, then mark "
+                    "it completed, or extend it if you want to go on."
+                ),
+                url=mentorship_url(mentorship),
+            )
+        else:
+            notification_send(
+                recipient=recipient,
+                kind="mentorship.ending_soon",
+                title=f"Your mentorship with {other.display_name} ends in two weeks",
+                body=f"Its expected end is {end:%d %b %Y}. Plan your last meetings, or extend it.",
+                url=mentorship_url(mentorship),
+            )
+    return True
 
 
 # Requests (mentee-led) -------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Background work for mentorships: the expiry sweep.
+"""Background work for mentorships: the expiry sweep and the end-of-mentorship reminders.
+
+`manage.py mentorships_remind` (daily, e.g. `0 7 * * *`; `--enqueue` hands it to the
+worker) sends "ends in two weeks" and the wrap-up prompt, each once (see
+services.mentorships_remind).
 
 django-tasks has no scheduler; the sweep is started by `manage.py mentorships_expire`
 (run it from cron or a systemd timer, every 15 minutes or so; `--enqueue` hands it to the
@@ -10,10 +14,16 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from trellis.mentorships.services import requests_expire
+from trellis.mentorships.services import mentorships_remind, requests_expire
 
 
 @task()
 def requests_expire_task() -> int:
     """Expire requests and offers past their time and roll requests over; return the count."""
     return requests_expire()
+
+
+@task()
+def mentorships_remind_task() -> int:
+    """Send the due end-of-mentorship reminders; return how many mentorships got one."""
+    return mentorships_remind()

@@ -7,6 +7,11 @@ app_name = "mentorships"
 urlpatterns = [
     path("mentorships/", views.mentorship_list, name="list"),
     path("mentorships/<int:mentorship_id>/", views.mentorship_detail, name="detail"),
+    path(
+        "mentorships/<int:mentorship_id>/<slug:action>/",
+        views.mentorship_act,
+        name="act",
+    ),
     path("programs/<slug:slug>/mentors/", views.mentor_directory, name="mentors"),
     path(
         "programs/<slug:slug>/mentors/<int:mentor_id>/favourite/",

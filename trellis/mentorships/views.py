@@ -28,7 +28,13 @@ from trellis.matching.selectors import (
 )
 from trellis.matching.services import mentee_wish_set, mentor_wish_set
 from trellis.mentorships import selectors, services
-from trellis.mentorships.forms import DirectoryFilterForm, MessageForm
+from trellis.mentorships.forms import (
+    DirectoryFilterForm,
+    EndForm,
+    ExtendForm,
+    MessageForm,
+    NoteForm,
+)
 from trellis.mentorships.selectors import MENTEE_ROLES, MENTOR_ROLES, Participation
 from trellis.programs.models import Enrollment, EnrollmentStatus
 from trellis.programs.selectors import enrollment_list_for_user
@@ -482,14 +488,16 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def mentorship_detail(request: HttpRequest, mentorship_id: int) -> HttpResponse:
-    try:
-        mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=request.user)
-    except NotFoundError as error:
-        raise Http404(str(error)) from error
+def _render_detail(
+    request: HttpRequest,
+    mentorship: Any,
+    *,
+    forms: dict[str, Any] | None = None,
+    failed_action: str = "",
+    status: int = 200,
+) -> HttpResponse:
     user = _user(request)
+    forms = forms or {}
     return render(
         request,
         "mentorships/detail.html",
@@ -497,5 +505,86 @@ def mentorship_detail(request: HttpRequest, mentorship_id: int) -> HttpResponse:
             "mentorship": mentorship,
             "is_mentor": mentorship.mentor_id == user.pk,
             "is_mentee": mentorship.mentee_id == user.pk,
+            "actions": selectors.mentorship_actions_for(mentorship=mentorship, user=user),
+            "history": selectors.mentorship_history(mentorship=mentorship),
+            "end_form": forms.get("end") or EndForm(auto_id="end_%s"),
+            "extend_form": forms.get("extend") or ExtendForm(auto_id="extend_%s"),
+            "note_forms": {
+                action: forms.get(action) or NoteForm(auto_id=f"{action}_%s")
+                for action in NOTE_ACTIONS
+            },
+            "failed_action": failed_action,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def mentorship_detail(request: HttpRequest, mentorship_id: int) -> HttpResponse:
+    try:
+        mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=request.user)
+    except NotFoundError as error:
+        raise Http404(str(error)) from error
+    return _render_detail(request, mentorship)
+
+
+# action → the form that parses its fields (None: no fields) and what to say when done.
+NOTE_ACTIONS = ("decline", "pause", "complete", "rematch")
+LIFECYCLE_DONE = {
+    "confirm": "You confirmed the mentorship.",
+    "decline": "You declined the proposed mentorship.",
+    "pause": "The mentorship is paused.",
+    "resume": "The mentorship is active again.",
+    "complete": "The mentorship is completed. Well done!",
+    "end": "The mentorship has ended.",
+    "extend": "The mentorship was extended.",
+    "rematch": "The mentorship has ended; the mentee can be matched again.",
+}
+
+
+def _lifecycle_form(action: str, data: Any) -> Any:
+    if action == "end":
+        return EndForm(data, auto_id="end_%s")
+    if action == "extend":
+        return ExtendForm(data, auto_id="extend_%s")
+    if action in NOTE_ACTIONS:
+        return NoteForm(data, auto_id=f"{action}_%s")
+    return None
+
+
+def _lifecycle_call(action: str, mentorship: Any, user: User, data: dict[str, Any]) -> Any:
+    service = getattr(services, f"mentorship_{action}")
+    return service(mentorship=mentorship, by=user, **data)
+
+
+@login_required
+@require_POST
+def mentorship_act(request: HttpRequest, mentorship_id: int, action: str) -> HttpResponse:
+    """Take one lifecycle step (confirm, pause, end...) from the mentorship's page."""
+    if action not in selectors.TRANSITIONS:
+        raise Http404("No such action.")
+    try:
+        mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=request.user)
+    except NotFoundError as error:
+        raise Http404(str(error)) from error
+    form = _lifecycle_form(action, request.POST)
+    if form is not None and not form.is_valid():
+        return _render_detail(
+            request, mentorship, forms={action: form}, failed_action=action, status=422
+        )
+    data = dict(form.cleaned_data) if form is not None else {}
+    try:
+        _lifecycle_call(action, mentorship, _user(request), data)
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, _error_text(error))
+            return _render_detail(request, mentorship, failed_action=action, status=422)
+        form.add_service_errors(error)
+        return _render_detail(
+            request, mentorship, forms={action: form}, failed_action=action, status=422
+        )
+    except PermissionDeniedError as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, LIFECYCLE_DONE[action])
+    return redirect("mentorships:detail", mentorship_id=mentorship.pk)

@@ -1,7 +1,12 @@
 """Shared test helpers: what a refused action must leave untouched."""
 
 from trellis.matching.models import MatchingSettings, MenteeWish, MentorWish
-from trellis.mentorships.models import Mentorship, MentorshipOffer, MentorshipRequest
+from trellis.mentorships.models import (
+    Mentorship,
+    MentorshipEvent,
+    MentorshipOffer,
+    MentorshipRequest,
+)
 from trellis.notifications.models import Notification
 
 
@@ -10,9 +15,26 @@ def snapshot():
     return {
         "mentorships": sorted(
             Mentorship.objects.values_list(
-                "pk", "program_id", "mentor_id", "mentee_id", "status", "source"
+                "pk",
+                "program_id",
+                "mentor_id",
+                "mentee_id",
+                "status",
+                "source",
+                "started_at",
+                "expected_end_on",
+                "paused_at",
+                "completed_at",
+                "ended_at",
+                "ended_reason",
+                "ended_note",
+                "confirmed_by_mentor",
+                "confirmed_by_mentee",
+                "end_reminder_sent_at",
+                "wrap_up_sent_at",
             )
         ),
+        "events": sorted(MentorshipEvent.objects.values_list("pk", "action", "to_status")),
         "requests": sorted(
             MentorshipRequest.objects.values_list(
                 "pk",
