@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+import base64
+import logging
+from datetime import datetime, timedelta
+
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.core import realtime
-from trellis.notifications.models import Notification
-from trellis.notifications.tasks import deliver_email
+from trellis.notifications import delivery
+from trellis.notifications.models import Notification, Reminder
+from trellis.notifications.tasks import deliver_email, deliver_prepared_email, send_reminder
+
+logger = logging.getLogger(__name__)
+
+# Remind each person this long before a meeting (per-person settings may replace it later).
+REMINDER_OFFSETS: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(minutes=15))
 
 
 def email_send_on_commit(
@@ -20,6 +31,34 @@ def email_send_on_commit(
     )
 
 
+def email_message_send_on_commit(*, message: EmailMultiAlternatives) -> None:
+    """Queue a prepared email, extra parts and attachments included, to go out on commit.
+
+    The task's arguments are JSON, so text parts travel as they are and attachments as
+    base64; the worker rebuilds the same message.
+    """
+    alternatives = [[str(content), str(mimetype)] for content, mimetype in message.alternatives]
+    attachments = []
+    for attachment in message.attachments:
+        if not isinstance(attachment, tuple):
+            raise TypeError("Only (filename, content, mimetype) attachments can be queued.")
+        filename, content, mimetype = attachment
+        raw = content.encode() if isinstance(content, str) else bytes(content)
+        attachments.append([filename, base64.b64encode(raw).decode(), mimetype])
+    to, subject, body = list(message.to), str(message.subject), str(message.body)
+    from_email = str(message.from_email) if message.from_email else None
+    transaction.on_commit(
+        lambda: deliver_prepared_email.enqueue(
+            to=to,
+            subject=subject,
+            body=body,
+            from_email=from_email,
+            alternatives=alternatives,
+            attachments=attachments,
+        )
+    )
+
+
 def notification_send(
     *,
     recipient: User,
@@ -28,16 +67,30 @@ def notification_send(
     body: str = "",
     url: str = "",
     send_email: bool = True,
+    is_urgent: bool = False,
 ) -> Notification:
     """Store an in-app notification, push it live and (by default) email it, on commit.
 
     `url` is a site path such as "/programs/x/"; the email links to it absolutely.
+    Unless `is_urgent`, the push and the email wait for the recipient's contact hours
+    (see notifications.delivery); the stored row shows under the bell at once.
     """
     notification = Notification(
         recipient=recipient, kind=kind, title=title[:200], body=body, url=url
     )
     notification.full_clean()
     notification.save()
+    hold_until = None if is_urgent else delivery.held_until(recipient=recipient)
+    if hold_until is not None:
+        delivery.deliver_at(notification_id=notification.pk, send_email=send_email, at=hold_until)
+        return notification
+    notification_announce(notification=notification, send_email=send_email)
+    return notification
+
+
+def notification_announce(*, notification: Notification, send_email: bool) -> None:
+    """Push a stored notification to the recipient's open tabs and email it, on commit."""
+    recipient = notification.recipient
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
     realtime.publish(
         [recipient.pk],
@@ -50,6 +103,7 @@ def notification_send(
         },
     )
     if send_email and recipient.is_active:
+        url = notification.url
         context = {
             "notification": notification,
             "recipient": recipient,
@@ -60,7 +114,6 @@ def notification_send(
             subject=f"[Trellis] {notification.title}",
             body=render_to_string("notifications/email.txt", context),
         )
-    return notification
 
 
 def notification_mark_read(*, notification: Notification, by: User) -> Notification:
@@ -78,3 +131,90 @@ def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def reminder_schedule(
+    *, key: str, recipient: User, fire_at: datetime, title: str, body: str = "", url: str = ""
+) -> Reminder:
+    """Store a reminder and queue its task to run at ``fire_at``, on commit.
+
+    Scheduling a key the recipient already has pending moves that reminder: the task queued
+    for the old time finds it not yet due and stays silent. With a queue that cannot delay
+    tasks, ``reminders_send_due`` (cron) sends it.
+    """
+    if timezone.is_naive(fire_at):
+        raise ValueError("fire_at must be an aware datetime.")
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .filter(key=key, recipient=recipient, sent_at__isnull=True, cancelled_at__isnull=True)
+            .first()
+        )
+        if reminder is None:
+            reminder = Reminder(key=key, recipient=recipient)
+        reminder.fire_at = fire_at
+        reminder.title = title[:200]
+        reminder.body = body
+        reminder.url = url
+        reminder.full_clean(validate_constraints=False)  # the database checks the constraint
+        reminder.save()
+    reminder_id = reminder.pk
+    transaction.on_commit(lambda: _reminder_enqueue(reminder_id=reminder_id, fire_at=fire_at))
+    return reminder
+
+
+def _reminder_enqueue(*, reminder_id: int, fire_at: datetime) -> None:
+    backend = send_reminder.get_backend()
+    if backend.supports_defer:
+        send_reminder.using(run_after=fire_at).enqueue(reminder_id=reminder_id)
+    elif fire_at <= timezone.now():
+        send_reminder.enqueue(reminder_id=reminder_id)
+    else:
+        logger.info("The task queue cannot delay; reminder %s waits for cron.", reminder_id)
+
+
+def reminders_cancel(*, key_prefix: str) -> int:
+    """Cancel every pending reminder whose key starts with ``key_prefix``."""
+    if not key_prefix:
+        raise ValueError("Refusing to cancel every reminder: give a key prefix.")
+    return Reminder.objects.filter(
+        key__startswith=key_prefix, sent_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now(), updated_at=timezone.now())
+
+
+def reminder_fire(*, reminder_id: int) -> bool:
+    """Send the reminder if it is pending and due; return whether it was sent.
+
+    The row lock makes the queued task and ``reminders_send_due`` send it once between them.
+    """
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        now = timezone.now()
+        if reminder is None or not reminder.is_pending or reminder.fire_at > now:
+            return False
+        reminder.sent_at = now
+        reminder.save(update_fields=["sent_at", "updated_at"])
+        if reminder.recipient.is_active:
+            # A reminder is asked for a given moment: contact hours do not hold it back.
+            notification_send(
+                recipient=reminder.recipient,
+                kind="reminder",
+                title=reminder.title,
+                body=reminder.body,
+                url=reminder.url,
+                is_urgent=True,
+            )
+    return True
+
+
+def reminders_send_due(*, limit: int = 500) -> int:
+    """Send up to ``limit`` overdue pending reminders (cron's safety net); return how many."""
+    due = Reminder.objects.filter(
+        fire_at__lte=timezone.now(), sent_at__isnull=True, cancelled_at__isnull=True
+    ).values_list("pk", flat=True)[:limit]
+    return sum(reminder_fire(reminder_id=reminder_id) for reminder_id in list(due))
