@@ -4,11 +4,13 @@ from ninja import NinjaAPI
 
 from trellis.accounts.api import router as accounts_router
 from trellis.accounts.api_auth import api_auth
+from trellis.agreements.api import router as agreements_router
 from trellis.core.api_errors import install_error_handlers
 from trellis.matching.api import router as matching_router
 from trellis.mentorships.api import router as mentorships_router
 from trellis.profiles.api import router as profiles_router
 from trellis.programs.api import router as programs_router
+from trellis.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="Trellis API",
@@ -26,3 +28,5 @@ api.add_router("/profile", profiles_router)
 api.add_router("/", programs_router)
 api.add_router("/", matching_router)
 api.add_router("/", mentorships_router)
+api.add_router("/", agreements_router)
+api.add_router("/", scheduling_router)

@@ -12,9 +12,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("profile/", include("trellis.profiles.urls")),
     path("programs/", include("trellis.programs.urls")),
     path("programs/<slug:slug>/manage/matching/", include("trellis.matching.urls")),
+    # Before mentorships: its /mentorships/<id>/<action>/ would take "agreement".
+    path("", include("trellis.agreements.urls")),
+    # /mentorships/<id>/schedule/ and /meetings/...: before mentorships' /<id>/<action>/.
+    path("", include("trellis.scheduling.urls")),
     # Pages under /mentorships/ and /programs/<slug>/{mentors,mentees,requests,offers}/.
     path("", include("trellis.mentorships.urls")),
     path("notifications/", include("trellis.notifications.urls")),
+    # /account/calendar/ (settings) and /calendar/<token>.ics (the secret feed).
+    path("", include("trellis.calendars.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from trellis.accounts.models import User
 from trellis.mentorships import selectors as mentorship_selectors
 from trellis.programs import selectors as program_selectors
 from trellis.programs.models import Enrollment, EnrollmentStatus
+from trellis.scheduling import selectors as scheduling_selectors
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Dashboard:
     enrollments: list[Any] = field(default_factory=list)
     managed_programs: list[Any] = field(default_factory=list)
     mentorships: list[Any] = field(default_factory=list)
+    upcoming_meetings: list[Any] = field(default_factory=list)
 
 
 def dashboard_for_user(*, user: User) -> Dashboard:
@@ -41,4 +43,5 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         enrollments=enrollments,
         managed_programs=managed,
         mentorships=mentorship_selectors.mentorship_list_for_user(user=user),
+        upcoming_meetings=scheduling_selectors.upcoming_meetings(user=user, limit=3),
     )

@@ -1,0 +1,879 @@
+"""Writes for scheduling: proposals, booking, one-off and "this and following" changes, logs.
+
+Status (issue #4, wave 2): models, services, selectors, API and pages done and tested
+(see tests/). Left for a later session: availability-exception editing pages, per-person
+reminder settings (the reminders use the contract's defaults, 24 h and 15 min), reminders
+beyond the next few occurrences of an open-ended series (a periodic task should top them
+up), and the "first meeting in person" suggestion from the agreement.
+
+Rules every service keeps:
+- Only the two people of the mentorship change its meetings; managers only read.
+- A refusal raises (ValidationError, PermissionDeniedError or NotFoundError) and changes
+  nothing: every service runs in one transaction.
+- Booking and moving lock both people's user rows (in pk order, so two bookings never
+  deadlock) and then check their other meetings for an overlap: two people booking the
+  same slot of the same person at once get one meeting and one clear refusal.
+- Invitations, reminders and notifications go out on commit only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from trellis.accounts.models import User
+from trellis.core.errors import PermissionDeniedError
+from trellis.mentorships.models import Mentorship, MentorshipStatus
+from trellis.notifications.services import notification_send
+from trellis.scheduling import selectors
+from trellis.scheduling.models import (
+    MAX_OPTIONS,
+    MeetingLog,
+    MeetingOutcome,
+    MeetingPrivateNote,
+    MeetingProposal,
+    MeetingSeries,
+    Modality,
+    OccurrenceChange,
+    ProposalStatus,
+    SeriesStatus,
+)
+from trellis.scheduling.recurrence import (
+    LAST_WEEK,
+    Frequency,
+    SeriesRule,
+    is_last_weekday_of_month,
+    occurrences,
+    parse_recurrence_id,
+    split_series,
+    week_of_month,
+)
+from trellis.scheduling.zones import Interval
+
+logger = logging.getLogger(__name__)
+
+# How far ahead a new or moved meeting is checked against the people's other meetings.
+CONFLICT_HORIZON = dt.timedelta(days=366)
+REMINDER_OFFSETS = (dt.timedelta(hours=24), dt.timedelta(minutes=15))
+# Reminders are scheduled for the next few occurrences; later ones when they come near.
+REMINDED_OCCURRENCES = 4
+SLOT_TAKEN = "This time is no longer free: {name} already has a meeting then. Pick another time."
+
+
+def meetings_url(mentorship: Mentorship) -> str:
+    return reverse("scheduling:schedule", args=[mentorship.pk])
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+def _require_pair(mentorship: Mentorship, by: User) -> None:
+    if not selectors.is_participant(mentorship=mentorship, user=by):
+        raise PermissionDeniedError("Only the mentor and the mentee arrange their meetings.")
+
+
+def _require_active(mentorship: Mentorship) -> None:
+    if mentorship.status != MentorshipStatus.ACTIVE:
+        raise ValidationError("Meetings can be arranged only while the mentorship is active.")
+
+
+def _require_aware(value: dt.datetime, field: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValidationError({field: "Give the time with its time zone."})
+    return value.astimezone(dt.UTC)
+
+
+def _clean_duration(minutes: int) -> int:
+    if not isinstance(minutes, int) or not 5 <= minutes <= 8 * 60:
+        raise ValidationError({"duration_minutes": "A meeting lasts 5 minutes to 8 hours."})
+    return minutes
+
+
+def _lock_people(mentorship: Mentorship) -> None:
+    """Lock both people's user rows in pk order: bookings touching a person queue up."""
+    ids = sorted({mentorship.mentor_id, mentorship.mentee_id})
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+def _overlap_name(
+    mentorship: Mentorship,
+    intervals: list[Interval],
+    *,
+    exclude_pk: int | None = None,
+    exclude_recurrence_id: str | None = None,
+) -> str | None:
+    """The name of whichever of the pair has another meeting overlapping the intervals."""
+    if not intervals:
+        return None
+    start = min(a for a, _ in intervals)
+    end = max(b for _, b in intervals)
+    people = {mentorship.mentor_id: mentorship.mentor, mentorship.mentee_id: mentorship.mentee}
+    others = selectors.series_of_users(user_ids=list(people))
+    for item in selectors.expand(others, start=start, end=end):
+        if item.series.pk == exclude_pk and (
+            exclude_recurrence_id is None or item.recurrence_id == exclude_recurrence_id
+        ):
+            continue
+        if any(item.start < b and a < item.end for a, b in intervals):
+            other = item.series.mentorship
+            for person_id in (other.mentor_id, other.mentee_id):
+                if person_id in people:
+                    return selectors.display_name(people[person_id])
+    return None
+
+
+def _rule_intervals(rule: SeriesRule, exceptions: Iterable[Any] = ()) -> list[Interval]:
+    start = rule.first_start
+    return [
+        (occurrence.start, occurrence.end)
+        for occurrence in occurrences(
+            rule, start=start, end=start + CONFLICT_HORIZON, exceptions=exceptions
+        )
+    ]
+
+
+def _rule_for(
+    *,
+    time_zone: str,
+    start: dt.datetime,
+    duration_minutes: int,
+    frequency: str,
+    count: int | None = None,
+    until: dt.date | None = None,
+) -> SeriesRule:
+    """The series rule of a first meeting at start, expressed in the organiser's zone."""
+    try:
+        repeat = Frequency(frequency)
+    except ValueError as error:
+        raise ValidationError(
+            {"frequency": "Choose once, weekly, every two weeks or monthly."}
+        ) from error
+    local = start.astimezone(ZoneInfo(time_zone))
+    week: int | None = None
+    if repeat == Frequency.MONTHLY_BY_WEEKDAY:
+        # A fifth weekday exists only in some months: such a series runs on the last one.
+        week = week_of_month(local.date())
+        if week == 5 and is_last_weekday_of_month(local.date()):
+            week = LAST_WEEK
+    if repeat == Frequency.ONCE:
+        count = until = None
+    try:
+        return SeriesRule(
+            time_zone=time_zone,
+            start_date=local.date(),
+            start_time=local.time().replace(tzinfo=None, fold=0),
+            duration=dt.timedelta(minutes=duration_minutes),
+            frequency=repeat,
+            week=week,
+            until=until,
+            count=count,
+        )
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
+def _require_mutual_slot(
+    mentorship: Mentorship,
+    by: User,
+    starts: list[dt.datetime],
+    duration_minutes: int,
+    *,
+    exclude_series_pk: int | None = None,
+) -> None:
+    """Each start must be one of the pair's mutual free slots (as "Find a time" shows)."""
+    now = timezone.now()
+    latest = max(starts)
+    weeks = max(1, -(-(latest - now).days // 7) + 1)
+    if latest - now > dt.timedelta(weeks=selectors.MAX_SEARCH_WEEKS):
+        raise ValidationError(
+            {"options": f"Pick times within the next {selectors.MAX_SEARCH_WEEKS} weeks."}
+        )
+    search = selectors.find_times(
+        mentorship=mentorship,
+        viewer=by,
+        duration=dt.timedelta(minutes=duration_minutes),
+        weeks=weeks,
+        now=now,
+        exclude_series_pk=exclude_series_pk,
+    )
+    free = {slot.start for slot in search.slots}
+    for start in starts:
+        if start not in free:
+            raise ValidationError(
+                {"options": "Each time must be a free slot of you both; find a time again."}
+            )
+
+
+# Side effects, on commit ----------------------------------------------------------------
+
+
+def _people(series: MeetingSeries) -> list[User]:
+    return [series.mentorship.mentor, series.mentorship.mentee]
+
+
+def _send_invitation(series: MeetingSeries, method: str, recurrence_id: str | None) -> None:
+    try:
+        from trellis.calendars import services as calendar_services
+    except ImportError:
+        return
+    invitation_send = getattr(calendar_services, "invitation_send", None)
+    if invitation_send is None:
+        return
+    fresh = selectors.series_for_system(series_pk=series.pk)
+    event = selectors.calendar_event_for(fresh)
+    recurrence = (
+        parse_recurrence_id(recurrence_id, ZoneInfo(series.time_zone)) if recurrence_id else None
+    )
+    invitation_send(event=event, method=method, recipients=_people(fresh), recurrence_id=recurrence)
+
+
+def _reschedule_reminders(series: MeetingSeries) -> None:
+    """Cancel the series' reminders, then schedule the next few (none once cancelled)."""
+    try:
+        from trellis.notifications import services as notification_services
+    except ImportError:
+        return
+    reminders_cancel = getattr(notification_services, "reminders_cancel", None)
+    reminder_schedule = getattr(notification_services, "reminder_schedule", None)
+    if reminders_cancel is None or reminder_schedule is None:
+        return
+    reminders_cancel(key_prefix=f"meeting:{series.pk}:")
+    fresh = selectors.series_for_system(series_pk=series.pk)
+    if not fresh.is_active:
+        return
+    now = timezone.now()
+    upcoming = selectors.expand([fresh], start=now, end=now + CONFLICT_HORIZON)
+    url = meetings_url(fresh.mentorship)
+    for item in upcoming[:REMINDED_OCCURRENCES]:
+        for person in _people(fresh):
+            partner = selectors.partner_of(fresh.mentorship, person)
+            local = item.start.astimezone(ZoneInfo(selectors.user_zone(person)))
+            for offset in REMINDER_OFFSETS:
+                fire_at = item.start - offset
+                if fire_at <= now:
+                    continue
+                minutes = int(offset.total_seconds() // 60)
+                reminder_schedule(
+                    key=f"meeting:{fresh.pk}:{item.recurrence_id}:{person.pk}:{minutes}",
+                    recipient=person,
+                    fire_at=fire_at,
+                    title=f"Meeting with {selectors.display_name(partner)} "
+                    f"at {local:%a %d %b %H:%M}",
+                    body=fresh.agenda,
+                    url=url,
+                )
+
+
+def _announce(
+    series: MeetingSeries,
+    *,
+    by: User,
+    title: str,
+    method: str = "REQUEST",
+    recurrence_id: str | None = None,
+) -> None:
+    """Tell the partner in the app now (stored with the change), the rest on commit."""
+    partner = selectors.partner_of(series.mentorship, by)
+    notification_send(
+        recipient=partner,
+        kind="meeting",
+        title=title,
+        url=meetings_url(series.mentorship),
+        send_email=False,
+    )
+    series_pk = series.pk
+
+    def after_commit() -> None:
+        fresh = MeetingSeries.objects.get(pk=series_pk)
+        try:
+            _send_invitation(fresh, method, recurrence_id)
+        except Exception:  # an unreachable mail server must not undo the booking
+            logger.exception("Sending the invitation of series %s failed", series_pk)
+        try:
+            _reschedule_reminders(fresh)
+        except Exception:
+            logger.exception("Scheduling the reminders of series %s failed", series_pk)
+
+    transaction.on_commit(after_commit)
+
+
+def _bump(series: MeetingSeries, fields: Iterable[str]) -> None:
+    series.sequence += 1
+    series.full_clean()
+    series.save(update_fields=[*fields, "sequence", "updated_at"])
+
+
+# Booking --------------------------------------------------------------------------------
+
+
+def _locked_mentorship(mentorship: Mentorship) -> Mentorship:
+    locked = (
+        Mentorship.objects.select_related("program", "mentor__profile", "mentee__profile")
+        .select_for_update(of=("self",))
+        .get(pk=mentorship.pk)
+    )
+    return locked
+
+
+def _create_series(
+    *,
+    mentorship: Mentorship,
+    by: User,
+    organiser: User,
+    start: dt.datetime,
+    duration_minutes: int,
+    frequency: str,
+    count: int | None,
+    until: dt.date | None,
+    modality: str,
+    phone_number: str,
+    place: str,
+    link_url: str,
+    agenda: str,
+) -> MeetingSeries:
+    rule = _rule_for(
+        time_zone=selectors.user_zone(organiser),
+        start=start,
+        duration_minutes=duration_minutes,
+        frequency=frequency,
+        count=count,
+        until=until,
+    )
+    series = MeetingSeries(
+        mentorship=mentorship,
+        organiser=organiser,
+        time_zone=rule.time_zone,
+        start_date=rule.start_date,
+        start_time=rule.start_time,
+        duration_minutes=duration_minutes,
+        rrule=rule.to_rrule(),
+        modality=modality,
+        phone_number=phone_number,
+        place=place,
+        link_url=link_url,
+        agenda=agenda,
+        created_by=by,
+    )
+    series.full_clean()
+    _lock_people(mentorship)
+    name = _overlap_name(mentorship, _rule_intervals(rule))
+    if name is not None:
+        raise ValidationError(SLOT_TAKEN.format(name=name))
+    series.save()
+    return series
+
+
+@transaction.atomic
+def series_book(
+    *,
+    mentorship: Mentorship,
+    by: User,
+    start: dt.datetime,
+    duration_minutes: int = 60,
+    frequency: str = Frequency.ONCE,
+    count: int | None = None,
+    until: dt.date | None = None,
+    modality: str = Modality.VIDEO,
+    phone_number: str = "",
+    place: str = "",
+    link_url: str = "",
+    agenda: str = "",
+) -> MeetingSeries:
+    """Book a meeting (or a series from it) at a found slot; by organises it in their zone."""
+    _require_pair(mentorship, by)
+    mentorship = _locked_mentorship(mentorship)
+    _require_active(mentorship)
+    start = _require_aware(start, "start")
+    duration_minutes = _clean_duration(duration_minutes)
+    if start <= timezone.now():
+        raise ValidationError({"start": "Pick a time in the future."})
+    _require_mutual_slot(mentorship, by, [start], duration_minutes)
+    series = _create_series(
+        mentorship=mentorship,
+        by=by,
+        organiser=by,
+        start=start,
+        duration_minutes=duration_minutes,
+        frequency=frequency,
+        count=count,
+        until=until,
+        modality=modality,
+        phone_number=phone_number,
+        place=place,
+        link_url=link_url,
+        agenda=agenda,
+    )
+    _announce(series, by=by, title=f"{selectors.display_name(by)} booked a meeting with you")
+    return series
+
+
+# Proposals ------------------------------------------------------------------------------
+
+
+def _clean_options(options: Iterable[dt.datetime]) -> list[dt.datetime]:
+    starts = sorted({_require_aware(option, "options") for option in options})
+    if not 1 <= len(starts) <= MAX_OPTIONS:
+        raise ValidationError({"options": f"Offer one to {MAX_OPTIONS} different times."})
+    if starts[0] <= timezone.now():
+        raise ValidationError({"options": "Offer times in the future."})
+    return starts
+
+
+def _new_proposal(
+    mentorship: Mentorship,
+    by: User,
+    options: Iterable[dt.datetime],
+    duration_minutes: int,
+    agenda: str,
+    counter_of: MeetingProposal | None = None,
+) -> MeetingProposal:
+    duration_minutes = _clean_duration(duration_minutes)
+    starts = _clean_options(options)
+    _require_mutual_slot(mentorship, by, starts, duration_minutes)
+    proposal = MeetingProposal(
+        mentorship=mentorship,
+        proposer=by,
+        duration_minutes=duration_minutes,
+        options=[start.isoformat() for start in starts],
+        agenda=agenda,
+        counter_of=counter_of,
+    )
+    proposal.full_clean()
+    proposal.save()
+    partner = selectors.partner_of(mentorship, by)
+    notification_send(
+        recipient=partner,
+        kind="meeting_proposal",
+        title=f"{selectors.display_name(by)} proposed times to meet",
+        url=meetings_url(mentorship),
+        send_email=False,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    mentorship: Mentorship,
+    by: User,
+    options: Iterable[dt.datetime],
+    duration_minutes: int = 60,
+    agenda: str = "",
+) -> MeetingProposal:
+    """Offer the partner one to three mutual free slots."""
+    _require_pair(mentorship, by)
+    mentorship = _locked_mentorship(mentorship)
+    _require_active(mentorship)
+    return _new_proposal(mentorship, by, options, duration_minutes, agenda)
+
+
+def _locked_open_proposal(proposal: MeetingProposal, by: User) -> MeetingProposal:
+    _require_pair(proposal.mentorship, by)
+    locked = (
+        MeetingProposal.objects.select_for_update(of=("self",))
+        .select_related("mentorship__mentor__profile", "mentorship__mentee__profile", "proposer")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != ProposalStatus.OPEN:
+        raise ValidationError("This proposal was already answered.")
+    return locked
+
+
+def _answer(proposal: MeetingProposal, by: User) -> MeetingProposal:
+    locked = _locked_open_proposal(proposal, by)
+    if locked.proposer_id == by.pk:
+        raise PermissionDeniedError("Your partner answers your proposal.")
+    _require_active(locked.mentorship)
+    return locked
+
+
+def _close(proposal: MeetingProposal, status: str, **fields: Any) -> MeetingProposal:
+    proposal.status = status
+    proposal.decided_at = timezone.now()
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    proposal.save(update_fields=["status", "decided_at", "updated_at", *fields])
+    return proposal
+
+
+@transaction.atomic
+def proposal_accept(
+    *,
+    proposal: MeetingProposal,
+    by: User,
+    start: dt.datetime,
+    frequency: str = Frequency.ONCE,
+    count: int | None = None,
+    until: dt.date | None = None,
+    modality: str = Modality.VIDEO,
+    phone_number: str = "",
+    place: str = "",
+    link_url: str = "",
+) -> MeetingSeries:
+    """Pick one of the offered times; books a series organised by the proposer."""
+    locked = _answer(proposal, by)
+    start = _require_aware(start, "start")
+    if start not in locked.option_starts():
+        raise ValidationError({"start": "Pick one of the offered times."})
+    if start <= timezone.now():
+        raise ValidationError({"start": "That time has passed; ask for new times."})
+    series = _create_series(
+        mentorship=locked.mentorship,
+        by=by,
+        organiser=locked.proposer,
+        start=start,
+        duration_minutes=locked.duration_minutes,
+        frequency=frequency,
+        count=count,
+        until=until,
+        modality=modality,
+        phone_number=phone_number,
+        place=place,
+        link_url=link_url,
+        agenda=locked.agenda,
+    )
+    _close(locked, ProposalStatus.ACCEPTED, chosen_start=start, series=series)
+    _announce(series, by=by, title=f"{selectors.display_name(by)} accepted your proposed time")
+    return series
+
+
+@transaction.atomic
+def proposal_counter(
+    *,
+    proposal: MeetingProposal,
+    by: User,
+    options: Iterable[dt.datetime],
+    duration_minutes: int | None = None,
+) -> MeetingProposal:
+    """Answer a proposal with other times; the proposer then picks one."""
+    locked = _answer(proposal, by)
+    counter = _new_proposal(
+        locked.mentorship,
+        by,
+        options,
+        duration_minutes or locked.duration_minutes,
+        locked.agenda,
+        counter_of=locked,
+    )
+    _close(locked, ProposalStatus.COUNTERED)
+    return counter
+
+
+@transaction.atomic
+def proposal_decline(*, proposal: MeetingProposal, by: User) -> MeetingProposal:
+    return _close(_answer(proposal, by), ProposalStatus.DECLINED)
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: MeetingProposal, by: User) -> MeetingProposal:
+    locked = _locked_open_proposal(proposal, by)
+    if locked.proposer_id != by.pk:
+        raise PermissionDeniedError("Only who proposed the times can withdraw them.")
+    return _close(locked, ProposalStatus.WITHDRAWN)
+
+
+# Changes to a series --------------------------------------------------------------------
+
+
+def _locked_series(series: MeetingSeries, by: User) -> MeetingSeries:
+    _require_pair(series.mentorship, by)
+    locked = (
+        MeetingSeries.objects.select_for_update(of=("self",))
+        .select_related("mentorship__mentor__profile", "mentorship__mentee__profile")
+        .get(pk=series.pk)
+    )
+    if not locked.is_active:
+        raise ValidationError("This meeting was cancelled.")
+    return locked
+
+
+def _require_occurrence(series: MeetingSeries, recurrence_id: str) -> SeriesRule:
+    rule = series.rule()
+    try:
+        exists = rule.has_occurrence(recurrence_id)
+    except ValueError:
+        exists = False
+    if not exists:
+        raise ValidationError({"recurrence_id": "That is not a meeting of this series."})
+    return rule
+
+
+@transaction.atomic
+def occurrence_reschedule(
+    *,
+    series: MeetingSeries,
+    recurrence_id: str,
+    by: User,
+    start: dt.datetime,
+    duration_minutes: int | None = None,
+) -> MeetingSeries:
+    """Move one occurrence to another start (and optionally length)."""
+    locked = _locked_series(series, by)
+    _require_occurrence(locked, recurrence_id)
+    start = _require_aware(start, "start")
+    if start <= timezone.now():
+        raise ValidationError({"start": "Pick a time in the future."})
+    minutes = _clean_duration(duration_minutes or locked.duration_minutes)
+    _lock_people(locked.mentorship)
+    name = _overlap_name(
+        locked.mentorship,
+        [(start, start + dt.timedelta(minutes=minutes))],
+        exclude_pk=locked.pk,
+        exclude_recurrence_id=recurrence_id,
+    )
+    if name is not None:
+        raise ValidationError(SLOT_TAKEN.format(name=name))
+    OccurrenceChange.objects.update_or_create(
+        series=locked,
+        recurrence_id=recurrence_id,
+        defaults={
+            "is_cancelled": False,
+            "start": start,
+            "duration_minutes": duration_minutes and minutes,
+        },
+    )
+    _bump(locked, [])
+    _announce(
+        locked,
+        by=by,
+        title=f"{selectors.display_name(by)} moved a meeting",
+        recurrence_id=recurrence_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def occurrence_cancel(*, series: MeetingSeries, recurrence_id: str, by: User) -> MeetingSeries:
+    """Cancel one occurrence of the series."""
+    locked = _locked_series(series, by)
+    _require_occurrence(locked, recurrence_id)
+    OccurrenceChange.objects.update_or_create(
+        series=locked,
+        recurrence_id=recurrence_id,
+        defaults={"is_cancelled": True, "start": None, "duration_minutes": None},
+    )
+    _bump(locked, [])
+    _announce(
+        locked,
+        by=by,
+        title=f"{selectors.display_name(by)} cancelled a meeting",
+        method="CANCEL",
+        recurrence_id=recurrence_id,
+    )
+    return locked
+
+
+def _apply_rule(series: MeetingSeries, rule: SeriesRule) -> None:
+    series.start_date = rule.start_date
+    series.start_time = rule.start_time
+    series.duration_minutes = int(rule.duration.total_seconds() // 60)
+    series.rrule = rule.to_rrule()
+
+
+@transaction.atomic
+def series_split_reschedule(
+    *,
+    series: MeetingSeries,
+    recurrence_id: str,
+    by: User,
+    start_time: dt.time,
+    duration_minutes: int | None = None,
+) -> MeetingSeries:
+    """Move this and the following occurrences to a new wall time in the series' zone.
+
+    The earlier part keeps its uid; the rest becomes a new series (a new uid) that
+    continues it. Changes to the moved occurrences are carried over: cancellations stay
+    cancelled, moved ones stay where they were moved.
+    """
+    locked = _locked_series(series, by)
+    rule = _require_occurrence(locked, recurrence_id)
+    minutes = _clean_duration(duration_minutes or locked.duration_minutes)
+    old_rule, new_rule = split_series(
+        rule,
+        recurrence_id=recurrence_id,
+        start_time=start_time.replace(tzinfo=None),
+        duration=dt.timedelta(minutes=minutes),
+    )
+    split_date = new_rule.start_date
+    later_changes = [
+        change
+        for change in locked.changes.all()
+        if parse_recurrence_id(change.recurrence_id, rule.zone).date() >= split_date
+    ]
+    _lock_people(locked.mentorship)
+    new_intervals = [
+        interval for interval in _rule_intervals(new_rule) if interval[0] > timezone.now()
+    ]
+    name = _overlap_name(locked.mentorship, new_intervals, exclude_pk=locked.pk)
+    if name is not None:
+        raise ValidationError(SLOT_TAKEN.format(name=name))
+    if old_rule is None:
+        # The first occurrence: the whole series moves, under its own uid.
+        for change in later_changes:
+            change.delete()
+        _apply_rule(locked, new_rule)
+        _bump(locked, ["start_date", "start_time", "duration_minutes", "rrule"])
+        _carry_changes(locked, later_changes, rule, new_rule)
+        _announce(locked, by=by, title=f"{selectors.display_name(by)} moved your meetings")
+        return locked
+    _apply_rule(locked, old_rule)
+    for change in later_changes:
+        change.delete()
+    _bump(locked, ["start_date", "start_time", "duration_minutes", "rrule"])
+    continuation = MeetingSeries(
+        mentorship=locked.mentorship,
+        organiser_id=locked.organiser_id,
+        time_zone=locked.time_zone,
+        modality=locked.modality,
+        room_id=locked.room_id,
+        phone_number=locked.phone_number,
+        place=locked.place,
+        link_url=locked.link_url,
+        agenda=locked.agenda,
+        split_from=locked,
+        created_by=by,
+    )
+    _apply_rule(continuation, new_rule)
+    continuation.full_clean()
+    continuation.save()
+    _carry_changes(continuation, later_changes, rule, new_rule)
+    _announce(locked, by=by, title=f"{selectors.display_name(by)} moved your meetings")
+    _announce_quietly(continuation)
+    return continuation
+
+
+def _carry_changes(
+    series: MeetingSeries,
+    changes: list[OccurrenceChange],
+    old_rule: SeriesRule,
+    new_rule: SeriesRule,
+) -> None:
+    """Re-key changes of the old occurrences to the new rule's occurrence on the same date."""
+    zone = old_rule.zone
+    for change in changes:
+        day = parse_recurrence_id(change.recurrence_id, zone).date()
+        new_id = dt.datetime.combine(day, new_rule.start_time).strftime("%Y%m%dT%H%M%S")
+        if not new_rule.has_occurrence(new_id):
+            continue
+        OccurrenceChange.objects.create(
+            series=series,
+            recurrence_id=new_id,
+            is_cancelled=change.is_cancelled,
+            start=change.start,
+            duration_minutes=change.duration_minutes,
+        )
+
+
+def _announce_quietly(series: MeetingSeries) -> None:
+    """Invitations and reminders for a series, without another in-app notification."""
+    series_pk = series.pk
+
+    def after_commit() -> None:
+        fresh = MeetingSeries.objects.get(pk=series_pk)
+        try:
+            _send_invitation(fresh, "REQUEST", None)
+            _reschedule_reminders(fresh)
+        except Exception:
+            logger.exception("Announcing series %s failed", series_pk)
+
+    transaction.on_commit(after_commit)
+
+
+@transaction.atomic
+def series_cancel_rest(*, series: MeetingSeries, recurrence_id: str, by: User) -> MeetingSeries:
+    """Cancel this and the following occurrences (from the first: the whole series)."""
+    locked = _locked_series(series, by)
+    rule = _require_occurrence(locked, recurrence_id)
+    old_rule, _ = split_series(rule, recurrence_id=recurrence_id)
+    if old_rule is None:
+        locked.status = SeriesStatus.CANCELLED
+        _bump(locked, ["status"])
+        _announce(
+            locked,
+            by=by,
+            title=f"{selectors.display_name(by)} cancelled your meetings",
+            method="CANCEL",
+        )
+        return locked
+    _apply_rule(locked, old_rule)
+    split_date = parse_recurrence_id(recurrence_id, rule.zone).date()
+    for change in locked.changes.all():
+        if parse_recurrence_id(change.recurrence_id, rule.zone).date() >= split_date:
+            change.delete()
+    _bump(locked, ["rrule"])
+    _announce(
+        locked, by=by, title=f"{selectors.display_name(by)} cancelled your remaining meetings"
+    )
+    return locked
+
+
+SERIES_EDITABLE_FIELDS = ("agenda", "modality", "phone_number", "place", "link_url")
+
+
+@transaction.atomic
+def series_update(*, series: MeetingSeries, by: User, **data: Any) -> MeetingSeries:
+    """Change the agenda or how the pair meets; attendees get an updated invitation."""
+    unknown = set(data) - set(SERIES_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    locked = _locked_series(series, by)
+    changed = [name for name, value in data.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, data[name])
+    _bump(locked, changed)
+    _announce(locked, by=by, title=f"{selectors.display_name(by)} updated a meeting")
+    return locked
+
+
+# Logs -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_write(
+    *,
+    series: MeetingSeries,
+    recurrence_id: str,
+    by: User,
+    outcome: str,
+    minutes: int | None = None,
+    shared_notes: str = "",
+    next_steps: str = "",
+    private_note: str | None = None,
+) -> MeetingLog:
+    """Record how a meeting went (either of the pair; the last writer's shared text wins)."""
+    _require_pair(series.mentorship, by)
+    _require_occurrence(series, recurrence_id)
+    if outcome not in MeetingOutcome.values:
+        raise ValidationError({"outcome": "Choose happened, no-show or cancelled late."})
+    zone = ZoneInfo(series.time_zone)
+    original = parse_recurrence_id(recurrence_id, zone)
+    if original.astimezone(dt.UTC) > timezone.now() + dt.timedelta(hours=1):
+        raise ValidationError("A meeting is logged once it has taken place.")
+    log = MeetingLog.objects.select_for_update().filter(
+        series=series, recurrence_id=recurrence_id
+    ).first() or MeetingLog(series=series, recurrence_id=recurrence_id)
+    log.outcome = outcome
+    log.minutes = minutes
+    log.shared_notes = shared_notes
+    log.next_steps = next_steps
+    log.written_by = by
+    log.full_clean()
+    log.save()
+    if private_note is not None:
+        if private_note.strip():
+            MeetingPrivateNote.objects.update_or_create(
+                log=log, author=by, defaults={"text": private_note.strip()}
+            )
+        else:
+            MeetingPrivateNote.objects.filter(log=log, author=by).delete()
+    return log
