@@ -61,6 +61,22 @@ def agreement_status(agreement: Agreement) -> str:
     return AgreementStatus.DRAFT
 
 
+def meeting_cadence_for(*, mentorship: Mentorship) -> str:
+    """How often the pair means to meet: their agreed cadence, else the program's.
+
+    A cadence counts once both confirmed the current revision. Reads the agreement and
+    its parts as loaded: ``select_related("program", "agreement")`` with
+    ``prefetch_related("agreement__parts")`` keeps a list of mentorships at fixed queries.
+    """
+    try:
+        agreement = mentorship.agreement
+    except Agreement.DoesNotExist:
+        agreement = None
+    if agreement is not None and agreement_status(agreement) == AgreementStatus.AGREED:
+        return agreement.meeting_cadence
+    return mentorship.program.meeting_frequency
+
+
 def agreement_confirmations(*, agreement: Agreement) -> list[AgreementConfirmation]:
     """Who confirmed which revision, oldest first."""
     return list(

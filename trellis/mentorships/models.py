@@ -102,6 +102,9 @@ class Mentorship(TimeStampedModel):
     # Sent markers of the program-driven reminders, so a re-run never repeats one.
     end_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     wrap_up_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the pair was last nudged for falling behind their meeting cadence (at most once
+    # per cadence interval; see services.mentorships_nudge).
+    meeting_nudge_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

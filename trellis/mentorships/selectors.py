@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from trellis.accounts.models import User
@@ -173,6 +174,37 @@ def mentorship_history(*, mentorship: Mentorship) -> list[MentorshipEvent]:
         MentorshipEvent.objects.filter(mentorship=mentorship)
         .select_related("by__profile")
         .order_by("created_at", "pk")
+    )
+
+
+def mentorships_for_nudge(
+    *,
+    active_before: dt.datetime,
+    nudged_before: dt.datetime,
+    after_pk: int = 0,
+    limit: int = 200,
+) -> list[Mentorship]:
+    """Active mentorships that may be due a "time to meet" nudge, by pk, in two queries.
+
+    Those active since before ``active_before`` (the latest of their start, their
+    confirmation and their last resume: a pause does not count against them) and not
+    nudged since ``nudged_before``. Each carries ``active_since``, its program, both
+    people's profiles and its agreement with the parts (for the agreed cadence).
+    """
+    became_active = (
+        MentorshipEvent.objects.filter(mentorship=OuterRef("pk"), to_status=MentorshipStatus.ACTIVE)
+        .exclude(from_status=MentorshipStatus.ACTIVE)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return list(
+        Mentorship.objects.filter(status=MentorshipStatus.ACTIVE, pk__gt=after_pk)
+        .filter(Q(meeting_nudge_sent_at__isnull=True) | Q(meeting_nudge_sent_at__lte=nudged_before))
+        .annotate(active_since=Coalesce(Subquery(became_active), F("started_at")))
+        .filter(active_since__lte=active_before)
+        .select_related("program", "mentor__profile", "mentee__profile", "agreement")
+        .prefetch_related("agreement__parts")
+        .order_by("pk")[:limit]
     )
 
 

@@ -3,9 +3,9 @@
 Status (issue #4, the mentorship): done — states proposed → active ⇄ paused → completed,
 or ended early with a reason; propose/confirm/decline, pause/resume, complete, end, extend,
 rematch, each refused with a ValidationError (state) or PermissionDeniedError (who) and
-recorded as a MentorshipEvent; program-driven reminders (`mentorships_remind`, below).
-Not done: the "fell behind on the meeting frequency" nudge needs meetings (trellis.scheduling),
-which do not exist yet; add it to `mentorships_remind` once they do.
+recorded as a MentorshipEvent; program-driven reminders (`mentorships_remind`, below): the
+end reminder, the wrap-up prompt and the "time to meet" nudge when a pair falls behind its
+meeting cadence (`mentorships_nudge`).
 
 `mentorship_start` is the only place a mentorship is created. Capacity is held by a row
 lock on the mentor's enrollment; "one active mentorship per mentee", "one open request per
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trellis.accounts.models import User
+from trellis.agreements.selectors import meeting_cadence_for
 from trellis.core.errors import NotFoundError, PermissionDeniedError
 from trellis.matching.models import MenteeWish
 from trellis.matching.selectors import matching_settings_for, mentor_candidates, pair_explanation
@@ -54,10 +56,13 @@ from trellis.mentorships.selectors import (
     TRANSITIONS,
     mentor_capacity,
     mentorship_role,
+    mentorships_for_nudge,
 )
 from trellis.notifications.services import notification_send
+from trellis.profiles.models import MeetingFrequency
 from trellis.programs.models import Enrollment, EnrollmentStatus, Program
 from trellis.programs.selectors import program_can_manage
+from trellis.scheduling.selectors import MeetingActivity, meeting_activity_for
 
 MAX_REASONS = 20
 MAX_REASON_LENGTH = 300
@@ -717,19 +722,17 @@ END_REMINDER_LEAD = dt.timedelta(weeks=2)
 REMINDER_BATCH = 500
 
 
-def mentorships_remind(*, today: dt.date | None = None) -> int:
+def mentorships_remind(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Send the program-driven reminders that are due; return how many mentorships got one.
 
     "Ends in two weeks" in the two weeks before expected_end_on, and a wrap-up prompt from
     the end date on, each once per mentorship and end date: a sent marker is claimed with a
     conditional UPDATE, so a re-run (or two runs at once) never repeats one. When both are
-    due (the sweep did not run for a while) only the wrap-up goes.
-
-    Not yet: the nudge when a pair falls behind the program's meeting frequency needs the
-    meetings of trellis.scheduling.
+    due (the sweep did not run for a while) only the wrap-up goes. Then the "time to meet"
+    nudge for pairs behind their meeting cadence (`mentorships_nudge`).
     """
     today = today or timezone.localdate()
-    sent = 0
+    sent = mentorships_nudge(now=now)
     ongoing = Q(status__in=(MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED))
     wrap_up_due = list(
         Mentorship.objects.filter(
@@ -793,6 +796,120 @@ def _remind(mentorship_id: int, *, wrap_up: bool) -> bool:
                 body=f"Its expected end is {end:%d %b %Y}. Plan your last meetings, or extend it.",
                 url=mentorship_url(mentorship),
             )
+    return True
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a pair means to meet, and when they count as behind."""
+
+    # Between meetings; also how far ahead a booked meeting counts, and the least time
+    # between two nudges.
+    interval: dt.timedelta
+    # No meeting for this long (the interval and some grace) and the pair is behind.
+    behind_after: dt.timedelta
+
+
+CADENCES = {
+    MeetingFrequency.WEEKLY: Cadence(dt.timedelta(days=7), dt.timedelta(days=10)),
+    MeetingFrequency.FORTNIGHTLY: Cadence(dt.timedelta(days=14), dt.timedelta(days=18)),
+    MeetingFrequency.MONTHLY: Cadence(dt.timedelta(days=30), dt.timedelta(days=35)),
+}
+# Mentorships are read this many at a time (a fixed number of queries each).
+NUDGE_CHUNK = 200
+
+
+def mentorships_nudge(*, now: dt.datetime | None = None, limit: int = REMINDER_BATCH) -> int:
+    """Nudge active pairs who fell behind their meeting cadence; return how many were nudged.
+
+    The cadence is the pair's agreed one, else the program's meeting frequency. A pair is
+    behind when it has been active longer than ``behind_after`` (weekly: 10 days,
+    fortnightly: 18, monthly: 35), has not met in that time (an occurrence of their
+    meetings that began, not cancelled nor logged as a no-show; or a log saying it
+    happened) and has nothing booked within the next interval. Both get an in-app
+    notification (held until their contact hours) linking to the schedule page, at most
+    once per interval: the marker is claimed with a conditional UPDATE, as the end
+    reminders' are. Mentorships are read in chunks, five queries each however many.
+    """
+    now = now or timezone.now()
+    shortest = min(CADENCES.values(), key=lambda cadence: cadence.behind_after)
+    look_back = max(cadence.behind_after for cadence in CADENCES.values())
+    look_ahead = max(cadence.interval for cadence in CADENCES.values())
+    nudged = 0
+    after_pk = 0
+    while nudged < limit:
+        chunk = mentorships_for_nudge(
+            active_before=now - shortest.behind_after,
+            nudged_before=now - min(cadence.interval for cadence in CADENCES.values()),
+            after_pk=after_pk,
+            limit=NUDGE_CHUNK,
+        )
+        if not chunk:
+            break
+        after_pk = chunk[-1].pk
+        activity = meeting_activity_for(
+            mentorship_ids=[mentorship.pk for mentorship in chunk],
+            start=now - look_back,
+            end=now + look_ahead,
+            now=now,
+        )
+        for mentorship in chunk:
+            frequency = meeting_cadence_for(mentorship=mentorship)
+            cadence = CADENCES[MeetingFrequency(frequency)]
+            pair_activity = activity.get(mentorship.pk, MeetingActivity())
+            if not _is_behind(mentorship, cadence, pair_activity, now):
+                continue
+            if _nudge(mentorship, cadence, frequency, now):
+                nudged += 1
+                if nudged >= limit:
+                    break
+    return nudged
+
+
+def _is_behind(
+    mentorship: Mentorship, cadence: Cadence, activity: MeetingActivity, now: dt.datetime
+) -> bool:
+    active_since: dt.datetime = getattr(mentorship, "active_since", mentorship.started_at)
+    if active_since > now - cadence.behind_after:
+        return False  # too new (or just resumed) to be behind
+    nudged_at = mentorship.meeting_nudge_sent_at
+    if nudged_at is not None and nudged_at > now - cadence.interval:
+        return False
+    if activity.last_met_at is not None and activity.last_met_at >= now - cadence.behind_after:
+        return False
+    return activity.next_meeting_at is None or activity.next_meeting_at > now + cadence.interval
+
+
+@transaction.atomic
+def _nudge(mentorship: Mentorship, cadence: Cadence, frequency: str, now: dt.datetime) -> bool:
+    claimed = (
+        Mentorship.objects.filter(pk=mentorship.pk, status=MentorshipStatus.ACTIVE)
+        .filter(
+            Q(meeting_nudge_sent_at__isnull=True)
+            | Q(meeting_nudge_sent_at__lte=now - cadence.interval)
+        )
+        .update(meeting_nudge_sent_at=now, updated_at=now)
+    )
+    if not claimed:
+        return False
+    how_often = MeetingFrequency(frequency).label.lower()
+    url = reverse("scheduling:schedule", args=[mentorship.pk])
+    for recipient, other in (
+        (mentorship.mentor, mentorship.mentee),
+        (mentorship.mentee, mentorship.mentor),
+    ):
+        notification_send(
+            recipient=recipient,
+            kind="mentorship.behind",
+            title=f"Time to book your next meeting with {other.display_name}",
+            body=(
+                f"You planned to meet {how_often}, and you have not met for "
+                f"{cadence.behind_after.days} days with nothing booked yet. "
+                "Find a time that suits you both."
+            ),
+            url=url,
+            send_email=False,
+        )
     return True
 
 

@@ -1,8 +1,9 @@
 """Background work for mentorships: the expiry sweep and the end-of-mentorship reminders.
 
 `manage.py mentorships_remind` (daily, e.g. `0 7 * * *`; `--enqueue` hands it to the
-worker) sends "ends in two weeks" and the wrap-up prompt, each once (see
-services.mentorships_remind).
+worker) sends "ends in two weeks" and the wrap-up prompt, each once, and nudges pairs who
+fell behind their meeting cadence, at most once per interval (see
+services.mentorships_remind and services.mentorships_nudge).
 
 django-tasks has no scheduler; the sweep is started by `manage.py mentorships_expire`
 (run it from cron or a systemd timer, every 15 minutes or so; `--enqueue` hands it to the
@@ -25,5 +26,5 @@ def requests_expire_task() -> int:
 
 @task()
 def mentorships_remind_task() -> int:
-    """Send the due end-of-mentorship reminders; return how many mentorships got one."""
+    """Send the due end reminders and "time to meet" nudges; return how many went."""
     return mentorships_remind()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -179,6 +180,16 @@ def reminders_cancel(*, key_prefix: str) -> int:
         raise ValueError("Refusing to cancel every reminder: give a key prefix.")
     return Reminder.objects.filter(
         key__startswith=key_prefix, sent_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now(), updated_at=timezone.now())
+
+
+def reminders_cancel_keys(*, keys: Iterable[str]) -> int:
+    """Cancel the pending reminders with exactly these keys (a prefix would catch more)."""
+    keys = list(keys)
+    if not keys:
+        return 0
+    return Reminder.objects.filter(
+        key__in=keys, sent_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=timezone.now(), updated_at=timezone.now())
 
 

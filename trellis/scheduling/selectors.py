@@ -20,6 +20,7 @@ from trellis.profiles.models import AvailabilityWindow
 from trellis.scheduling.models import (
     AvailabilityException,
     MeetingLog,
+    MeetingOutcome,
     MeetingPrivateNote,
     MeetingProposal,
     MeetingSeries,
@@ -380,6 +381,83 @@ def logs_for(*, mentorship: Mentorship, user: Any) -> list[LogView]:
         )
         for log in logs
     ]
+
+
+# A pair's rhythm and the reminder sweep ------------------------------------------------
+
+# Logged outcomes that mean the pair did not meet after all.
+MISSED_OUTCOMES = frozenset({MeetingOutcome.NO_SHOW, MeetingOutcome.CANCELLED_LATE})
+
+
+@dataclass(frozen=True)
+class MeetingActivity:
+    """When a pair last met (in a look-back window) and next meet (in a look-ahead one)."""
+
+    last_met_at: dt.datetime | None = None
+    next_meeting_at: dt.datetime | None = None
+
+
+def meeting_activity_for(
+    *, mentorship_ids: Iterable[int], start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dict[int, MeetingActivity]:
+    """Each mentorship's last meeting in [start, now] and next in (now, end), in three queries.
+
+    An occurrence of an active series that has begun counts as a meeting unless its log
+    says no-show or cancelled late; cancelled occurrences never count. A log saying it
+    happened counts even when its series was cancelled since. Mentorships without either
+    are left out of the answer.
+    """
+    series_list = MeetingSeries.objects.filter(mentorship_id__in=list(mentorship_ids))
+    series_list = series_list.prefetch_related(
+        Prefetch("changes", queryset=OccurrenceChange.objects.order_by("pk")),
+        Prefetch("logs", queryset=MeetingLog.objects.only("series", "recurrence_id", "outcome")),
+    )
+    last: dict[int, dt.datetime] = {}
+    upcoming: dict[int, dt.datetime] = {}
+
+    def met(mentorship_id: int, at: dt.datetime) -> None:
+        if start <= at <= now and (mentorship_id not in last or at > last[mentorship_id]):
+            last[mentorship_id] = at
+
+    for series in series_list.order_by("pk"):
+        mentorship_id = series.mentorship_id
+        outcomes = {log.recurrence_id: log.outcome for log in series.logs.all()}
+        if series.is_active:
+            for occurrence in occurrences(
+                series.rule(), start=start, end=end, exceptions=series.exceptions()
+            ):
+                if occurrence.start > now:
+                    if mentorship_id not in upcoming or occurrence.start < upcoming[mentorship_id]:
+                        upcoming[mentorship_id] = occurrence.start
+                elif outcomes.get(occurrence.recurrence_id) not in MISSED_OUTCOMES:
+                    met(mentorship_id, occurrence.start)
+        moved_to = {
+            change.recurrence_id: change.start
+            for change in series.changes.all()
+            if not change.is_cancelled and change.start is not None
+        }
+        zone = ZoneInfo(series.time_zone)
+        for recurrence_id, outcome in outcomes.items():
+            if outcome == MeetingOutcome.HAPPENED:
+                held_at = moved_to.get(recurrence_id) or parse_recurrence_id(recurrence_id, zone)
+                met(mentorship_id, held_at)
+    return {
+        mentorship_id: MeetingActivity(last.get(mentorship_id), upcoming.get(mentorship_id))
+        for mentorship_id in last.keys() | upcoming.keys()
+    }
+
+
+def series_for_reminders(*, after_pk: int = 0, limit: int = 500) -> list[MeetingSeries]:
+    """Active series of ongoing mentorships (what the dashboard shows), by pk, in two queries."""
+    return list(
+        _series()
+        .filter(
+            pk__gt=after_pk,
+            status=SeriesStatus.ACTIVE,
+            mentorship__status__in=ONGOING_STATUSES,
+        )
+        .order_by("pk")[:limit]
+    )
 
 
 # Calendar events (contract for trellis.calendars) ---------------------------------------

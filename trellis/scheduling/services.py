@@ -1,10 +1,12 @@
 """Writes for scheduling: proposals, booking, one-off and "this and following" changes, logs.
 
 Status (issue #4, wave 2): models, services, selectors, API and pages done and tested
-(see tests/). Left for a later session: availability-exception editing pages, per-person
-reminder settings (the reminders use the contract's defaults, 24 h and 15 min), reminders
-beyond the next few occurrences of an open-ended series (a periodic task should top them
-up), and the "first meeting in person" suggestion from the agreement.
+(see tests/). Reminders: booking or changing a series schedules its next few occurrences'
+(24 h and 15 min before); the daily sweep `meeting_reminders_top_up` (`manage.py
+meetings_remind`) keeps every occurrence of the next 14 days reminded, so open-ended series
+go on being reminded, and cancels reminders that no longer match a meeting. Left for a
+later session: availability-exception editing pages, per-person reminder settings, and the
+"first meeting in person" suggestion from the agreement.
 
 Rules every service keeps:
 - Only the two people of the mentorship change its meetings; managers only read.
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,8 +35,16 @@ from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.core.errors import PermissionDeniedError
-from trellis.mentorships.models import Mentorship, MentorshipStatus
-from trellis.notifications.services import notification_send
+from trellis.mentorships.models import ONGOING_STATUSES, Mentorship, MentorshipStatus
+from trellis.notifications.models import Reminder
+from trellis.notifications.selectors import reminders_pending
+from trellis.notifications.services import (
+    REMINDER_OFFSETS,
+    notification_send,
+    reminder_schedule,
+    reminders_cancel,
+    reminders_cancel_keys,
+)
 from trellis.scheduling import selectors
 from trellis.scheduling.models import (
     MAX_OPTIONS,
@@ -62,9 +74,11 @@ logger = logging.getLogger(__name__)
 
 # How far ahead a new or moved meeting is checked against the people's other meetings.
 CONFLICT_HORIZON = dt.timedelta(days=366)
-REMINDER_OFFSETS = (dt.timedelta(hours=24), dt.timedelta(minutes=15))
-# Reminders are scheduled for the next few occurrences; later ones when they come near.
+# Booking or changing a series reminds its next few occurrences; the daily sweep
+# (meeting_reminders_top_up) keeps every occurrence within REMINDER_HORIZON reminded.
 REMINDED_OCCURRENCES = 4
+REMINDER_HORIZON = dt.timedelta(days=14)
+MEETING_KEY_PREFIX = "meeting:"
 SLOT_TAKEN = "This time is no longer free: {name} already has a meeting then. Pick another time."
 
 
@@ -235,41 +249,83 @@ def _send_invitation(series: MeetingSeries, method: str, recurrence_id: str | No
     invitation_send(event=event, method=method, recipients=_people(fresh), recurrence_id=recurrence)
 
 
-def _reschedule_reminders(series: MeetingSeries) -> None:
-    """Cancel the series' reminders, then schedule the next few (none once cancelled)."""
-    try:
-        from trellis.notifications import services as notification_services
-    except ImportError:
-        return
-    reminders_cancel = getattr(notification_services, "reminders_cancel", None)
-    reminder_schedule = getattr(notification_services, "reminder_schedule", None)
-    if reminders_cancel is None or reminder_schedule is None:
-        return
-    reminders_cancel(key_prefix=f"meeting:{series.pk}:")
-    fresh = selectors.series_for_system(series_pk=series.pk)
-    if not fresh.is_active:
-        return
-    now = timezone.now()
-    upcoming = selectors.expand([fresh], start=now, end=now + CONFLICT_HORIZON)
-    url = meetings_url(fresh.mentorship)
-    for item in upcoming[:REMINDED_OCCURRENCES]:
-        for person in _people(fresh):
-            partner = selectors.partner_of(fresh.mentorship, person)
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder one occurrence of a series should have for one of the pair."""
+
+    key: str
+    recipient: User
+    fire_at: dt.datetime
+    title: str
+    body: str
+    url: str
+    occurrence_start: dt.datetime
+
+    def differs_from(self, reminder: Reminder) -> bool:
+        return (reminder.fire_at, reminder.title, reminder.body, reminder.url) != (
+            self.fire_at,
+            self.title,
+            self.body,
+            self.url,
+        )
+
+
+def _planned_reminders(
+    series: MeetingSeries, items: Iterable[selectors.MeetingOccurrence], now: dt.datetime
+) -> list[PlannedReminder]:
+    """The reminders of the occurrences that still lie ahead, for both of the pair.
+
+    Keyed ``meeting:{series}:{recurrence_id}:{person}:{minutes before}``: the recurrence id
+    stays with a moved occurrence, so scheduling the key again moves its reminder.
+    """
+    url = meetings_url(series.mentorship)
+    planned = []
+    for item in items:
+        for person in _people(series):
+            partner = selectors.partner_of(series.mentorship, person)
             local = item.start.astimezone(ZoneInfo(selectors.user_zone(person)))
+            title = f"Meeting with {selectors.display_name(partner)} at {local:%a %d %b %H:%M}"
             for offset in REMINDER_OFFSETS:
                 fire_at = item.start - offset
                 if fire_at <= now:
                     continue
                 minutes = int(offset.total_seconds() // 60)
-                reminder_schedule(
-                    key=f"meeting:{fresh.pk}:{item.recurrence_id}:{person.pk}:{minutes}",
-                    recipient=person,
-                    fire_at=fire_at,
-                    title=f"Meeting with {selectors.display_name(partner)} "
-                    f"at {local:%a %d %b %H:%M}",
-                    body=fresh.agenda,
-                    url=url,
+                planned.append(
+                    PlannedReminder(
+                        key=f"{MEETING_KEY_PREFIX}{series.pk}:{item.recurrence_id}:"
+                        f"{person.pk}:{minutes}",
+                        recipient=person,
+                        fire_at=fire_at,
+                        title=title[:200],  # as the Reminder stores it
+                        body=series.agenda,
+                        url=url,
+                        occurrence_start=item.start,
+                    )
                 )
+    return planned
+
+
+def _schedule_reminder(plan: PlannedReminder) -> None:
+    reminder_schedule(
+        key=plan.key,
+        recipient=plan.recipient,
+        fire_at=plan.fire_at,
+        title=plan.title,
+        body=plan.body,
+        url=plan.url,
+    )
+
+
+def _reschedule_reminders(series: MeetingSeries) -> None:
+    """Cancel the series' reminders, then schedule the next few (none once cancelled)."""
+    reminders_cancel(key_prefix=f"{MEETING_KEY_PREFIX}{series.pk}:")
+    fresh = selectors.series_for_system(series_pk=series.pk)
+    if not fresh.is_active:
+        return
+    now = timezone.now()
+    upcoming = selectors.expand([fresh], start=now, end=now + CONFLICT_HORIZON)
+    for plan in _planned_reminders(fresh, upcoming[:REMINDED_OCCURRENCES], now):
+        _schedule_reminder(plan)
 
 
 def _announce(
@@ -877,3 +933,111 @@ def log_write(
         else:
             MeetingPrivateNote.objects.filter(log=log, author=by).delete()
     return log
+
+
+# The reminder sweep ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderTopUp:
+    scheduled: int = 0  # new reminders, and pending ones moved to a meeting's new time
+    cancelled: int = 0  # pending reminders that no longer match a meeting
+
+
+def _series_pk_of(key: str) -> int | None:
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def _reminder_changes(
+    series: MeetingSeries, pending: list[Reminder], now: dt.datetime, horizon: dt.timedelta
+) -> tuple[list[PlannedReminder], list[str]]:
+    """What an active series' reminders lack: plans to schedule, and pending keys to cancel.
+
+    Every occurrence starting within the horizon gets its reminders; pending reminders
+    beyond it (booking reminds the next few occurrences) stay while they still match an
+    occurrence, move with a moved one and are cancelled with a cancelled one.
+    """
+    latest = max((reminder.fire_at for reminder in pending), default=now)
+    end = max(now + horizon, latest + max(REMINDER_OFFSETS) + dt.timedelta(minutes=1))
+    planned = {
+        plan.key: plan
+        for plan in _planned_reminders(series, selectors.expand([series], start=now, end=end), now)
+    }
+    current = {reminder.key: reminder for reminder in pending}
+    to_schedule = [
+        plan
+        for key, plan in planned.items()
+        if (key in current and plan.differs_from(current[key]))
+        or (key not in current and plan.occurrence_start < now + horizon)
+    ]
+    stale = [key for key in current if key not in planned]
+    return to_schedule, stale
+
+
+@transaction.atomic
+def _series_reminders_sync(
+    *, series_pk: int, now: dt.datetime, horizon: dt.timedelta
+) -> ReminderTopUp:
+    """Bring one series' reminders up to date under its row lock.
+
+    The services change a series under the same lock, so the sweep never schedules from a
+    version of the series that a concurrent change has just replaced.
+    """
+    prefix = f"{MEETING_KEY_PREFIX}{series_pk}:"
+    is_there = bool(
+        list(MeetingSeries.objects.select_for_update().filter(pk=series_pk).values_list("pk"))
+    )
+    fresh = selectors.series_for_system(series_pk=series_pk) if is_there else None
+    if fresh is None or not fresh.is_active or fresh.mentorship.status not in ONGOING_STATUSES:
+        return ReminderTopUp(cancelled=reminders_cancel(key_prefix=prefix))
+    pending = reminders_pending(key_prefix=prefix, fire_after=now)
+    to_schedule, stale = _reminder_changes(fresh, pending, now, horizon)
+    cancelled = reminders_cancel_keys(keys=stale)
+    for plan in to_schedule:
+        _schedule_reminder(plan)
+    return ReminderTopUp(scheduled=len(to_schedule), cancelled=cancelled)
+
+
+def meeting_reminders_top_up(
+    *, now: dt.datetime | None = None, horizon: dt.timedelta = REMINDER_HORIZON
+) -> ReminderTopUp:
+    """Make every meeting of the next ``horizon`` reminded, and no other; idempotent.
+
+    Active series of ongoing mentorships get the reminders of each occurrence starting
+    within the horizon (open-ended series are reminded past the few that booking
+    schedules); a pending reminder matching no occurrence any more (a cancelled or moved
+    occurrence, a cancelled series, an ended mentorship) is cancelled. A re-run finds
+    nothing to do and writes nothing, in a fixed number of queries. Run it daily
+    (``manage.py meetings_remind``); overdue reminders are ``reminders_send_due``'s job.
+    """
+    now = now or timezone.now()
+    pending_by_series: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in reminders_pending(key_prefix=MEETING_KEY_PREFIX, fire_after=now):
+        series_pk = _series_pk_of(reminder.key)
+        if series_pk is not None:
+            pending_by_series[series_pk].append(reminder)
+    scheduled = cancelled = 0
+    remindable: set[int] = set()
+    after_pk = 0
+    while batch := selectors.series_for_reminders(after_pk=after_pk):
+        after_pk = batch[-1].pk
+        for series in batch:
+            remindable.add(series.pk)
+            to_schedule, stale = _reminder_changes(
+                series, pending_by_series.get(series.pk, []), now, horizon
+            )
+            if not to_schedule and not stale:
+                continue
+            try:
+                result = _series_reminders_sync(series_pk=series.pk, now=now, horizon=horizon)
+            except Exception:  # one broken series must not stop the others' reminders
+                logger.exception("Topping up the reminders of series %s failed", series.pk)
+                continue
+            scheduled += result.scheduled
+            cancelled += result.cancelled
+    for series_pk in sorted(pending_by_series.keys() - remindable):
+        result = _series_reminders_sync(series_pk=series_pk, now=now, horizon=horizon)
+        scheduled += result.scheduled
+        cancelled += result.cancelled
+    return ReminderTopUp(scheduled=scheduled, cancelled=cancelled)

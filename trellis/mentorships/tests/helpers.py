@@ -32,6 +32,7 @@ def snapshot():
                 "confirmed_by_mentee",
                 "end_reminder_sent_at",
                 "wrap_up_sent_at",
+                "meeting_nudge_sent_at",
             )
         ),
         "events": sorted(MentorshipEvent.objects.values_list("pk", "action", "to_status")),

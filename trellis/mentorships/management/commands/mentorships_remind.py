@@ -13,7 +13,8 @@ from trellis.mentorships.tasks import mentorships_remind_task
 class Command(BaseCommand):
     help = (
         "Tell pairs their mentorship ends in two weeks, and prompt them to wrap up on its "
-        "expected end date; each reminder goes once. Schedule it with cron or a systemd "
+        "expected end date; each reminder goes once. Nudge pairs who fell behind their "
+        "meeting cadence (at most once per interval). Schedule it with cron or a systemd "
         "timer, e.g. 0 7 * * * manage.py mentorships_remind."
     )
 
