@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, transaction
@@ -48,6 +48,9 @@ def run_scenario(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run scenario on a new event loop in a new thread, between two emptied layers."""
 
     async def with_clean_layer() -> None:
+        # A fresh layer object per scenario: the Redis layer keeps a receive lock bound to
+        # the event loop that last received, and every scenario runs on a new loop.
+        channel_layers.backends.clear()
         layer = get_channel_layer()
         assert layer is not None
         await layer.flush()  # on Redis: only this run's key prefix
@@ -55,6 +58,9 @@ def run_scenario(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
             await scenario()
         finally:
             await layer.flush()
+            if hasattr(layer, "close_pools"):
+                await layer.close_pools()
+            channel_layers.backends.clear()
 
     failures: list[BaseException] = []
 
