@@ -8,6 +8,7 @@ from trellis.agreements.api import router as agreements_router
 from trellis.core.api_errors import install_error_handlers
 from trellis.matching.api import router as matching_router
 from trellis.mentorships.api import router as mentorships_router
+from trellis.notifications.api import router as notifications_router
 from trellis.profiles.api import router as profiles_router
 from trellis.programs.api import router as programs_router
 from trellis.scheduling.api import router as scheduling_router
@@ -30,3 +31,4 @@ api.add_router("/", matching_router)
 api.add_router("/", mentorships_router)
 api.add_router("/", agreements_router)
 api.add_router("/", scheduling_router)
+api.add_router("/", notifications_router)

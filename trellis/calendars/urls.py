@@ -14,5 +14,6 @@ urlpatterns = [
         views.external_calendar_remove,
         name="external_remove",
     ),
+    path("account/calendar/reminders/", views.reminder_preference_save, name="reminders"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
 ]

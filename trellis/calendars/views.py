@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from trellis.accounts.models import User
 from trellis.calendars import ics, selectors, services
-from trellis.calendars.forms import ExternalCalendarForm
+from trellis.calendars.forms import ExternalCalendarForm, ReminderPreferenceForm
 from trellis.calendars.models import ExternalCalendar
+from trellis.notifications import selectors as notification_selectors
+from trellis.notifications import services as notification_services
 
 # Calendar apps poll every few minutes at most; a leaked URL hammered harder is throttled.
 FEED_REQUESTS_PER_MINUTE = 30
@@ -27,6 +29,7 @@ def _render_settings(
     *,
     form: ExternalCalendarForm | None = None,
     new_feed_token: str | None = None,
+    reminder_form: ReminderPreferenceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -35,6 +38,10 @@ def _render_settings(
         "feed_urls": _feed_urls(new_feed_token) if new_feed_token else None,
         "external_calendars": selectors.external_calendar_list(user=user),
         "form": form or ExternalCalendarForm(),
+        "reminder_form": reminder_form
+        or ReminderPreferenceForm(
+            initial={"offsets": notification_selectors.reminder_minutes_for(user=user)}
+        ),
     }
     return render(request, "calendars/settings.html", context, status=status)
 
@@ -102,6 +109,25 @@ def external_calendar_remove(request: HttpRequest, calendar_id: int) -> HttpResp
     services.external_calendar_remove(external_calendar=calendar, by=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Removed “{calendar.name}”.")
     return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def reminder_preference_save(request: HttpRequest) -> HttpResponse:
+    """When the person wants reminding of meetings; their pending reminders follow."""
+    form = ReminderPreferenceForm(request.POST)
+    if form.is_valid():
+        try:
+            notification_services.reminder_preference_update(
+                user=request.user,  # type: ignore[arg-type]
+                offsets=form.cleaned_data["offsets"],
+            )
+        except ValidationError as error:
+            form.add_error("offsets", error.messages)
+        else:
+            messages.success(request, "Saved: your meeting reminders follow the new times.")
+            return redirect("calendars:settings")
+    return _render_settings(request, reminder_form=form, status=422)
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from trellis.notifications.models import Notification
+from trellis.notifications.models import Notification, ReminderPreference
 
 
 @admin.register(Notification)
@@ -9,3 +9,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("title", "recipient__email")
     raw_id_fields = ("recipient",)
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "offsets", "updated_at")
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)

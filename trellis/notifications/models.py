@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from trellis.core.models import TimeStampedModel
@@ -71,3 +72,60 @@ class Reminder(TimeStampedModel):
     @property
     def is_pending(self) -> bool:
         return self.sent_at is None and self.cancelled_at is None
+
+
+class ReminderOffset(models.IntegerChoices):
+    """How long before a meeting a reminder may fire, in minutes: the menu people pick from."""
+
+    WEEK = 10080, "1 week before"
+    DAY = 1440, "1 day before"
+    TWO_HOURS = 120, "2 hours before"
+    HOUR = 60, "1 hour before"
+    HALF_HOUR = 30, "30 minutes before"
+    QUARTER = 15, "15 minutes before"
+    FIVE_MINUTES = 5, "5 minutes before"
+    AT_START = 0, "When it starts"
+
+
+# What a person without a ReminderPreference gets: 24 h and 15 min before.
+DEFAULT_REMINDER_MINUTES: tuple[int, ...] = (ReminderOffset.DAY, ReminderOffset.QUARTER)
+REMINDER_OFFSETS_INVALID = "Choose reminder times from the list: {choices}."
+
+
+def reminder_offsets_default() -> list[int]:
+    return [int(minutes) for minutes in DEFAULT_REMINDER_MINUTES]
+
+
+def validate_reminder_offsets(value: object) -> None:
+    """A list of distinct minutes from the ReminderOffset menu (empty: no meeting reminders)."""
+    allowed = set(ReminderOffset.values)
+    is_valid = (
+        isinstance(value, list)
+        and all(isinstance(minutes, int) and not isinstance(minutes, bool) for minutes in value)
+        and set(value) <= allowed
+        and len(set(value)) == len(value)
+    )
+    if not is_valid:
+        choices = ", ".join(str(label) for label in ReminderOffset.labels)
+        raise ValidationError(
+            REMINDER_OFFSETS_INVALID.format(choices=choices), code="reminder_offsets"
+        )
+
+
+class ReminderPreference(TimeStampedModel):
+    """When one person wants meeting reminders; without a row, the defaults apply.
+
+    ``offsets`` holds minutes before the meeting, largest first, from ReminderOffset; an
+    empty list turns meeting reminders off. A JSON list has no portable check constraint,
+    so ``reminder_preference_update`` (the only writer) validates it with the field.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    offsets = models.JSONField(
+        default=reminder_offsets_default, blank=True, validators=[validate_reminder_offsets]
+    )
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.user_id}: {self.offsets}"

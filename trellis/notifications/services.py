@@ -4,6 +4,7 @@ import base64
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -14,13 +15,17 @@ from django.utils import timezone
 from trellis.accounts.models import User
 from trellis.core import realtime
 from trellis.notifications import delivery
-from trellis.notifications.models import Notification, Reminder
+from trellis.notifications.models import Notification, Reminder, ReminderOffset, ReminderPreference
+from trellis.notifications.selectors import DEFAULT_OFFSETS, reminder_offsets_for
 from trellis.notifications.tasks import deliver_email, deliver_prepared_email, send_reminder
 
 logger = logging.getLogger(__name__)
 
-# Remind each person this long before a meeting (per-person settings may replace it later).
-REMINDER_OFFSETS: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(minutes=15))
+# Remind each person this long before a meeting unless they chose otherwise
+# (ReminderPreference, read with selectors.reminder_offsets_for): 24 h and 15 min.
+REMINDER_OFFSETS: tuple[timedelta, ...] = DEFAULT_OFFSETS
+# The earliest a meeting reminder can fire before its meeting, whatever people choose.
+LONGEST_REMINDER_OFFSET = timedelta(minutes=max(ReminderOffset.values))
 
 
 def email_send_on_commit(
@@ -229,3 +234,34 @@ def reminders_send_due(*, limit: int = 500) -> int:
         fire_at__lte=timezone.now(), sent_at__isnull=True, cancelled_at__isnull=True
     ).values_list("pk", flat=True)[:limit]
     return sum(reminder_fire(reminder_id=reminder_id) for reminder_id in list(due))
+
+
+@transaction.atomic
+def reminder_preference_update(*, user: User, offsets: Iterable[Any]) -> ReminderPreference:
+    """Save how long before meetings the person wants reminding; re-plan theirs on commit.
+
+    ``offsets`` are minutes from ReminderOffset (an empty list: no meeting reminders);
+    anything else raises ValidationError and changes nothing. On commit a task re-plans the
+    person's pending meeting reminders: keys that no longer apply are cancelled, the new
+    ones scheduled, none in the past. The daily sweep (``manage.py meetings_remind``) plans
+    from the saved preference as well, so it repairs whatever a lost task left undone.
+    """
+    chosen = list(offsets)
+    if all(isinstance(minutes, int) for minutes in chosen):
+        chosen = sorted(set(chosen), reverse=True)  # ticking a time twice asks for it once
+    ReminderPreference(user=user, offsets=chosen).clean_fields(exclude=["user"])
+    before = reminder_offsets_for(user=user)
+    preference, _ = ReminderPreference.objects.update_or_create(
+        user=user, defaults={"offsets": chosen}
+    )
+    if tuple(timedelta(minutes=minutes) for minutes in chosen) != before:
+        user_id = user.pk
+        transaction.on_commit(lambda: _meeting_reminders_replan_enqueue(user_id=user_id))
+    return preference
+
+
+def _meeting_reminders_replan_enqueue(*, user_id: int) -> None:
+    # Scheduling builds meeting reminders on top of this app, so it is imported late.
+    from trellis.scheduling.tasks import meeting_reminders_replan_task
+
+    meeting_reminders_replan_task.enqueue(user_id=user_id)

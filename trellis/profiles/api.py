@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, StrictInt
 
 from trellis.profiles import selectors, services
 from trellis.profiles.models import AvailabilityWindow, Profile
+from trellis.scheduling import availability
+from trellis.scheduling.models import AvailabilityException
 
 router = Router(tags=["profiles"])
 
@@ -156,6 +158,89 @@ def availability_put(request: HttpRequest, payload: AvailabilityIn) -> dict[str,
         profile=profile, windows=[window.model_dump() for window in payload.windows]
     )
     return {"windows": windows}
+
+
+class ExceptionWindowSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    start_time: datetime.time
+    end_time: datetime.time
+
+
+class AvailabilityExceptionIn(Schema):
+    """Leave out windows (or send null) for a day off; otherwise the day's only windows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    windows: list[ExceptionWindowSchema] | None = None
+    note: str = ""
+
+
+class AvailabilityExceptionOut(Schema):
+    date: datetime.date
+    is_day_off: bool
+    windows: list[ExceptionWindowSchema]
+    note: str
+
+    @staticmethod
+    def resolve_windows(exception: AvailabilityException) -> list[dict[str, datetime.time]]:
+        return [
+            {"start_time": start, "end_time": end}
+            for start, end in availability.window_times(exception)
+        ]
+
+
+@router.get(
+    "/availability/exceptions",
+    response=list[AvailabilityExceptionOut],
+    summary="Your upcoming days that differ from your weekly availability",
+)
+def availability_exceptions_list(request: HttpRequest) -> list[AvailabilityException]:
+    _own_profile(request)
+    return availability.upcoming_availability_exceptions(user=request.auth)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/availability/exceptions/{day}",
+    response={200: AvailabilityExceptionOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Your exception on one date",
+)
+def availability_exception_get(request: HttpRequest, day: datetime.date) -> AvailabilityException:
+    return availability.availability_exception_for(user=request.auth, day=day)  # type: ignore[attr-defined]
+
+
+@router.put(
+    "/availability/exceptions/{day}",
+    response={200: AvailabilityExceptionOut, 422: ErrorOut},
+    summary="Make one date a day off, or give the only windows you have that day",
+)
+def availability_exception_put(
+    request: HttpRequest, day: datetime.date, payload: AvailabilityExceptionIn
+) -> AvailabilityException:
+    _own_profile(request)
+    windows = (
+        None
+        if payload.windows is None
+        else [(window.start_time, window.end_time) for window in payload.windows]
+    )
+    return availability.availability_exception_set(
+        user=request.auth,  # type: ignore[attr-defined]
+        day=day,
+        windows=windows,
+        note=payload.note,
+        by=request.auth,  # type: ignore[attr-defined]
+    )
+
+
+@router.delete(
+    "/availability/exceptions/{day}",
+    response={204: None, 404: ErrorOut, 422: ErrorOut},
+    summary="Remove your exception on one date",
+)
+def availability_exception_remove(request: HttpRequest, day: datetime.date) -> Status:
+    exception = availability.availability_exception_for(user=request.auth, day=day)  # type: ignore[attr-defined]
+    availability.availability_exception_delete(exception=exception, by=request.auth)  # type: ignore[attr-defined]
+    return Status(204, None)
 
 
 @router.post(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_countries import countries
 
 from trellis.core.time import time_zone_choices
@@ -18,6 +20,8 @@ from trellis.profiles.models import (
     Weekday,
 )
 from trellis.profiles.services import MAX_TAG_LENGTH, MAX_TAGS, MAX_WINDOWS, TAG_FIELDS
+from trellis.scheduling.availability import MAX_NOTE_LENGTH as MAX_EXCEPTION_NOTE_LENGTH
+from trellis.scheduling.availability import MAX_WINDOWS as MAX_EXCEPTION_WINDOWS
 
 TAG_HELP = "Separate with commas, for example: public speaking, python, career change."
 TAG_TEXT_MAX_LENGTH = MAX_TAGS * (MAX_TAG_LENGTH + 2)
@@ -305,3 +309,98 @@ def availability_initial(profile: Profile) -> list[dict[str, Any]]:
         {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time}
         for w in profile.availability.all()
     ]
+
+
+# --- Days that differ ------------------------------------------------------------------
+
+EXCEPTION_FIRST_ROWS = 2
+
+
+class DayKind(models.TextChoices):
+    DAY_OFF = "day_off", "Day off: not available at all"
+    WINDOWS = "windows", "Available only at these times"
+
+
+class AvailabilityExceptionForm(forms.Form):
+    """One date that differs from the weekly windows: a day off or replacement windows.
+
+    ``rows`` window rows (From/Until) are shown; empty ones are skipped.
+    """
+
+    date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Choose a date.",
+            "invalid": "Enter a date such as 2025-12-24.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="On that day",
+        choices=DayKind.choices,
+        initial=DayKind.DAY_OFF,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=MAX_EXCEPTION_NOTE_LENGTH,
+        required=False,
+        help_text="For example “Public holiday”. Only you see it.",
+    )
+
+    def __init__(self, *args: Any, rows: int = EXCEPTION_FIRST_ROWS, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.rows = max(1, min(rows, MAX_EXCEPTION_WINDOWS))
+        for index in range(self.rows):
+            self.fields[f"window_{index}_start"] = forms.TimeField(
+                label="From", required=False, widget=_time_input()
+            )
+            self.fields[f"window_{index}_end"] = forms.TimeField(
+                label="Until", required=False, widget=_time_input()
+            )
+
+    def window_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
+        return [
+            (index + 1, self[f"window_{index}_start"], self[f"window_{index}_end"])
+            for index in range(self.rows)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        windows = []
+        for index in range(self.rows):
+            start_name, end_name = f"window_{index}_start", f"window_{index}_end"
+            if start_name in self.errors or end_name in self.errors:
+                continue
+            start, end = cleaned.get(start_name), cleaned.get(end_name)
+            if start is None and end is None:
+                continue
+            if start is None:
+                self.add_error(start_name, "Give a start time.")
+            elif end is None:
+                self.add_error(end_name, "Give an end time.")
+            else:
+                windows.append((start, end))
+        self.windows = windows
+        if cleaned.get("kind") == DayKind.WINDOWS and not windows and not self.errors:
+            self.add_error("kind", "Give at least one window, or choose a day off.")
+        return cleaned
+
+    def service_windows(self) -> list[tuple[datetime.time, datetime.time]] | None:
+        """The windows for availability_exception_set; None for a day off."""
+        if self.cleaned_data["kind"] == DayKind.DAY_OFF:
+            return None
+        return self.windows
+
+    def add_service_errors(self, error: ValidationError) -> list[str]:
+        """Put the service's errors on the fields; return the ones about the windows."""
+        about_windows: list[str] = []
+        for key, messages in error.message_dict.items():
+            if key == "windows":
+                about_windows.extend(messages)
+            elif key in self.fields:
+                self.add_error(key, messages)
+            else:
+                self.add_error(None, messages)
+        return about_windows

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
@@ -15,6 +16,9 @@ from trellis.core.time import get_zone
 from trellis.profiles import selectors, services
 from trellis.profiles.forms import (
     AVAILABILITY_PREFIX,
+    EXCEPTION_FIRST_ROWS,
+    MAX_EXCEPTION_WINDOWS,
+    AvailabilityExceptionForm,
     AvailabilityFormSet,
     AvailabilityWindowForm,
     ProfileForm,
@@ -22,6 +26,8 @@ from trellis.profiles.forms import (
 )
 from trellis.profiles.models import Profile
 from trellis.profiles.services import MAX_WINDOWS
+from trellis.scheduling import availability
+from trellis.scheduling.models import AvailabilityException
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -141,4 +147,137 @@ def profile_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "their_now": timezone.localtime(timezone=zone),
             "windows": list(profile.availability.all()),
         },
+    )
+
+
+# --- Days that differ ------------------------------------------------------------------
+
+
+@login_required
+def availability_exceptions(request: HtmxHttpRequest) -> HttpResponse:
+    """List the person's upcoming days that differ from their weekly windows; add one.
+
+    An HTMX request for `add_window` gets only the next empty window row.
+    """
+    if request.method == "GET" and request.htmx and "add_window" in request.GET:
+        return _exception_window_row(request)
+    user = request.user
+    # The person's zone decides which day is "today"; a first visit gets a profile.
+    services.profile_get_or_create(user=user)  # type: ignore[arg-type]
+    rows = _int(request.POST.get("rows")) or EXCEPTION_FIRST_ROWS
+    if request.method != "POST":
+        return _render_exceptions(request, AvailabilityExceptionForm())
+    if "add_window" in request.POST:
+        # Without JavaScript, "Add a window" posts the form back with one more empty row.
+        form = AvailabilityExceptionForm(initial=request.POST.dict(), rows=rows + 1)
+        return _render_exceptions(request, form)
+
+    form = AvailabilityExceptionForm(request.POST, rows=rows)
+    window_errors: list[str] = []
+    if form.is_valid():
+        try:
+            exception = availability.availability_exception_set(
+                user=user,  # type: ignore[arg-type]
+                day=form.cleaned_data["date"],
+                windows=form.service_windows(),
+                note=form.cleaned_data["note"],
+                by=user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            window_errors = form.add_service_errors(error)
+        else:
+            messages.success(request, f"Saved: {describe_exception(exception)}.")
+            return redirect("profiles:availability_exceptions")
+    return _render_exceptions(request, form, window_errors=window_errors, status=422)
+
+
+@login_required
+def availability_exception_delete(request: HtmxHttpRequest, day: str) -> HttpResponse:
+    """Remove one of the person's own exceptions; anyone else's is not found."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        exception = availability.availability_exception_for(
+            user=request.user,  # type: ignore[arg-type]
+            day=datetime.date.fromisoformat(day),
+        )
+    except (ValueError, NotFoundError):
+        raise Http404("You have no exception on that day.") from None
+    description = describe_exception(exception)
+    is_removed = False
+    try:
+        availability.availability_exception_delete(
+            exception=exception,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as error:
+        outcome = " ".join(error.messages)
+    else:
+        is_removed = True
+        outcome = f"Removed: {description}."
+    if request.htmx:
+        # Only the list changes; the outcome is announced in its status line.
+        return render(
+            request,
+            "profiles/_availability_exception_list.html",
+            {"exceptions": _upcoming(request), "outcome": outcome},
+        )
+    if is_removed:
+        messages.success(request, outcome)
+    else:
+        messages.error(request, outcome)
+    return redirect("profiles:availability_exceptions")
+
+
+def describe_exception(exception: AvailabilityException) -> str:
+    day = f"{exception.date:%A %-d %B %Y}"
+    if exception.is_day_off:
+        return f"{day}, day off"
+    times = ", ".join(
+        f"{start:%H:%M}\N{EN DASH}{end:%H:%M}"
+        for start, end in availability.window_times(exception)
+    )
+    return f"{day}, available {times}"
+
+
+def _upcoming(request: HttpRequest) -> list[AvailabilityException]:
+    return availability.upcoming_availability_exceptions(user=request.user)  # type: ignore[arg-type]
+
+
+def _render_exceptions(
+    request: HttpRequest,
+    form: AvailabilityExceptionForm,
+    *,
+    window_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "profiles/availability_exceptions.html",
+        {
+            "profile": request.user.profile,  # type: ignore[union-attr]
+            "form": form,
+            "exceptions": _upcoming(request),
+            "window_errors": window_errors or [],
+            "max_windows": MAX_EXCEPTION_WINDOWS,
+            "max_days_ahead": availability.MAX_DAYS_AHEAD,
+        },
+        status=status,
+    )
+
+
+def _exception_window_row(request: HttpRequest) -> HttpResponse:
+    rows = _int(request.GET.get("rows")) or EXCEPTION_FIRST_ROWS
+    if rows >= MAX_EXCEPTION_WINDOWS:
+        return render(
+            request, "profiles/_availability_full.html", {"max_windows": MAX_EXCEPTION_WINDOWS}
+        )
+    form = AvailabilityExceptionForm(rows=rows + 1)
+    number, start, end = form.window_rows()[rows]
+    # Keyboard and screen-reader users land on the row they just added.
+    start.field.widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "profiles/_availability_exception_row.html",
+        {"number": number, "start": start, "end": end, "rows": rows + 1},
     )

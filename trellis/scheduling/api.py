@@ -91,6 +91,19 @@ class RescheduleIn(Schema):
     duration_minutes: int | None = None
 
 
+class RescheduleFollowingIn(Schema):
+    start: dt.datetime | None = Field(
+        None,
+        description="The chosen meeting's new start, with its offset; the following meetings "
+        "keep that wall time in the series' zone, on their own days.",
+    )
+    duration_minutes: int | None = None
+
+
+class SeriesIdOut(Schema):
+    series_id: int = Field(description="The series that holds the moved meetings.")
+
+
 class LogIn(Schema):
     outcome: str
     minutes: int | None = None
@@ -298,6 +311,24 @@ def occurrence_reschedule(
         duration_minutes=payload.duration_minutes,
     )
     return Status(204, None)
+
+
+@router.post(
+    "/meetings/{series_id}/occurrences/{recurrence_id}/reschedule-following",
+    response=SeriesIdOut,
+    summary="Move this and the following meetings to a new time and/or length",
+)
+def series_split_reschedule(
+    request: HttpRequest, series_id: int, recurrence_id: str, payload: RescheduleFollowingIn
+) -> dict[str, Any]:
+    moved = services.series_split_reschedule(
+        series=_series(request, series_id),
+        recurrence_id=recurrence_id,
+        by=_user(request),
+        start=payload.start,
+        duration_minutes=payload.duration_minutes,
+    )
+    return {"series_id": moved.pk}
 
 
 @router.post(

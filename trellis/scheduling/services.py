@@ -1,12 +1,16 @@
 """Writes for scheduling: proposals, booking, one-off and "this and following" changes, logs.
 
-Status (issue #4, wave 2): models, services, selectors, API and pages done and tested
-(see tests/). Reminders: booking or changing a series schedules its next few occurrences'
-(24 h and 15 min before); the daily sweep `meeting_reminders_top_up` (`manage.py
-meetings_remind`) keeps every occurrence of the next 14 days reminded, so open-ended series
-go on being reminded, and cancels reminders that no longer match a meeting. Left for a
-later session: availability-exception editing pages, per-person reminder settings, and the
-"first meeting in person" suggestion from the agreement.
+Status (issue #4): models, services, selectors, API and pages done and tested (see
+tests/). Reminders: booking or changing a series schedules its next few occurrences' at each
+person's own times (notifications.ReminderPreference; 24 h and 15 min by default); the daily
+sweep `meeting_reminders_top_up` (`manage.py meetings_remind`) keeps every occurrence of the
+next 14 days reminded, so open-ended series go on being reminded, and cancels reminders that
+no longer match a meeting. Moving one meeting or "this and following" (page: date/time
+inputs in the viewer's zone; API: reschedule-following) needs a time free for both, in the
+future, overlapping nothing; a proposal can be countered from the mutual free slots on the
+page and the API. Date-specific availability exceptions are edited in availability.py (the
+profile's "Days that differ" page and API). Not done: using the agreement's "first meeting
+in person" to pre-fill the first proposal's modality.
 
 Rules every service keeps:
 - Only the two people of the mentorship change its meetings; managers only read.
@@ -23,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,8 +41,9 @@ from trellis.accounts.models import User
 from trellis.core.errors import PermissionDeniedError
 from trellis.mentorships.models import ONGOING_STATUSES, Mentorship, MentorshipStatus
 from trellis.notifications.models import Reminder
-from trellis.notifications.selectors import reminders_pending
+from trellis.notifications.selectors import reminder_offsets_for_users, reminders_pending
 from trellis.notifications.services import (
+    LONGEST_REMINDER_OFFSET,
     REMINDER_OFFSETS,
     notification_send,
     reminder_schedule,
@@ -80,6 +85,10 @@ REMINDED_OCCURRENCES = 4
 REMINDER_HORIZON = dt.timedelta(days=14)
 MEETING_KEY_PREFIX = "meeting:"
 SLOT_TAKEN = "This time is no longer free: {name} already has a meeting then. Pick another time."
+NOT_FREE = (
+    "That time is not free for you both: pick a time inside both people's availability "
+    "(as “Find a time” lists them)."
+)
 
 
 def meetings_url(mentorship: Mentorship) -> str:
@@ -201,6 +210,7 @@ def _require_mutual_slot(
     duration_minutes: int,
     *,
     exclude_series_pk: int | None = None,
+    field: str = "options",
 ) -> None:
     """Each start must be one of the pair's mutual free slots (as "Find a time" shows)."""
     now = timezone.now()
@@ -208,7 +218,7 @@ def _require_mutual_slot(
     weeks = max(1, -(-(latest - now).days // 7) + 1)
     if latest - now > dt.timedelta(weeks=selectors.MAX_SEARCH_WEEKS):
         raise ValidationError(
-            {"options": f"Pick times within the next {selectors.MAX_SEARCH_WEEKS} weeks."}
+            {field: f"Pick times within the next {selectors.MAX_SEARCH_WEEKS} weeks."}
         )
     search = selectors.find_times(
         mentorship=mentorship,
@@ -221,9 +231,7 @@ def _require_mutual_slot(
     free = {slot.start for slot in search.slots}
     for start in starts:
         if start not in free:
-            raise ValidationError(
-                {"options": "Each time must be a free slot of you both; find a time again."}
-            )
+            raise ValidationError({field: NOT_FREE})
 
 
 # Side effects, on commit ----------------------------------------------------------------
@@ -271,21 +279,30 @@ class PlannedReminder:
 
 
 def _planned_reminders(
-    series: MeetingSeries, items: Iterable[selectors.MeetingOccurrence], now: dt.datetime
+    series: MeetingSeries,
+    items: Iterable[selectors.MeetingOccurrence],
+    now: dt.datetime,
+    offsets_by_user: Mapping[int, tuple[dt.timedelta, ...]] | None = None,
 ) -> list[PlannedReminder]:
     """The reminders of the occurrences that still lie ahead, for both of the pair.
 
+    Each person is reminded at their own offsets (notifications' ReminderPreference; read
+    here in one query unless the caller passes ``offsets_by_user`` for a whole batch).
     Keyed ``meeting:{series}:{recurrence_id}:{person}:{minutes before}``: the recurrence id
     stays with a moved occurrence, so scheduling the key again moves its reminder.
     """
+    items = list(items)
+    people = _people(series)
+    if offsets_by_user is None and items:
+        offsets_by_user = reminder_offsets_for_users(user_ids=[person.pk for person in people])
     url = meetings_url(series.mentorship)
     planned = []
     for item in items:
-        for person in _people(series):
+        for person in people:
             partner = selectors.partner_of(series.mentorship, person)
             local = item.start.astimezone(ZoneInfo(selectors.user_zone(person)))
             title = f"Meeting with {selectors.display_name(partner)} at {local:%a %d %b %H:%M}"
-            for offset in REMINDER_OFFSETS:
+            for offset in (offsets_by_user or {}).get(person.pk, REMINDER_OFFSETS):
                 fire_at = item.start - offset
                 if fire_at <= now:
                     continue
@@ -671,13 +688,20 @@ def occurrence_reschedule(
     start: dt.datetime,
     duration_minutes: int | None = None,
 ) -> MeetingSeries:
-    """Move one occurrence to another start (and optionally length)."""
+    """Move one occurrence to another start (and optionally length).
+
+    The new time must be free for both (their availability, less their other meetings);
+    the series' other occurrences count as taken.
+    """
     locked = _locked_series(series, by)
     _require_occurrence(locked, recurrence_id)
     start = _require_aware(start, "start")
     if start <= timezone.now():
         raise ValidationError({"start": "Pick a time in the future."})
     minutes = _clean_duration(duration_minutes or locked.duration_minutes)
+    _require_mutual_slot(
+        locked.mentorship, by, [start], minutes, exclude_series_pk=locked.pk, field="start"
+    )
     _lock_people(locked.mentorship)
     name = _overlap_name(
         locked.mentorship,
@@ -740,10 +764,17 @@ def series_split_reschedule(
     series: MeetingSeries,
     recurrence_id: str,
     by: User,
-    start_time: dt.time,
+    start: dt.datetime | None = None,
+    start_time: dt.time | None = None,
     duration_minutes: int | None = None,
 ) -> MeetingSeries:
     """Move this and the following occurrences to a new wall time in the series' zone.
+
+    Give the chosen occurrence's new ``start`` (an aware instant, on the same day in the
+    series' zone: the following meetings keep their weekday) or the new wall time
+    ``start_time`` in the series' zone, and/or a new length. The chosen occurrence's new
+    time must be in the future and free for both; none of the moved ones may overlap
+    another meeting of either person.
 
     The earlier part keeps its uid; the rest becomes a new series (a new uid) that
     continues it. Changes to the moved occurrences are carried over: cancellations stay
@@ -752,11 +783,32 @@ def series_split_reschedule(
     locked = _locked_series(series, by)
     rule = _require_occurrence(locked, recurrence_id)
     minutes = _clean_duration(duration_minutes or locked.duration_minutes)
+    original = parse_recurrence_id(recurrence_id, rule.zone)
+    if start is not None:
+        local = _require_aware(start, "start").astimezone(rule.zone)
+        if local.date() != original.date():
+            raise ValidationError(
+                {
+                    "start": f"The following meetings keep their day in the organiser's zone "
+                    f"({rule.time_zone}): pick a time on {original:%A} {original.day} "
+                    f"{original:%B} there, or move single meetings instead."
+                }
+            )
+        start_time = local.time().replace(tzinfo=None, fold=0)
+    wall_time = (start_time or rule.start_time).replace(tzinfo=None)
+    if wall_time == rule.start_time and minutes == locked.duration_minutes:
+        raise ValidationError({"start": "Pick a new time or a new length."})
     old_rule, new_rule = split_series(
         rule,
         recurrence_id=recurrence_id,
-        start_time=start_time.replace(tzinfo=None),
+        start_time=wall_time,
         duration=dt.timedelta(minutes=minutes),
+    )
+    first_start = new_rule.first_start
+    if first_start <= timezone.now():
+        raise ValidationError({"start": "Pick a time in the future."})
+    _require_mutual_slot(
+        locked.mentorship, by, [first_start], minutes, exclude_series_pk=locked.pk, field="start"
     )
     split_date = new_rule.start_date
     later_changes = [
@@ -944,32 +996,50 @@ class ReminderTopUp:
     cancelled: int = 0  # pending reminders that no longer match a meeting
 
 
+def _occurrence_of(key: str) -> str:
+    """``meeting:{series}:{recurrence_id}`` of a meeting reminder's key."""
+    return key.rsplit(":", 2)[0]
+
+
 def _series_pk_of(key: str) -> int | None:
     parts = key.split(":")
     return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
 
 
 def _reminder_changes(
-    series: MeetingSeries, pending: list[Reminder], now: dt.datetime, horizon: dt.timedelta
+    series: MeetingSeries,
+    pending: list[Reminder],
+    now: dt.datetime,
+    horizon: dt.timedelta,
+    offsets_by_user: Mapping[int, tuple[dt.timedelta, ...]] | None = None,
 ) -> tuple[list[PlannedReminder], list[str]]:
     """What an active series' reminders lack: plans to schedule, and pending keys to cancel.
 
     Every occurrence starting within the horizon gets its reminders; pending reminders
     beyond it (booking reminds the next few occurrences) stay while they still match an
-    occurrence, move with a moved one and are cancelled with a cancelled one.
+    occurrence, move with a moved one and are cancelled with a cancelled one. An
+    occurrence that has reminders gets all its planned ones, so a person who changes
+    their offsets (or turns reminders back on) is reminded of it at the new ones, and
+    reminders at offsets nobody wants any more are cancelled.
     """
     latest = max((reminder.fire_at for reminder in pending), default=now)
-    end = max(now + horizon, latest + max(REMINDER_OFFSETS) + dt.timedelta(minutes=1))
+    end = max(now + horizon, latest + LONGEST_REMINDER_OFFSET + dt.timedelta(minutes=1))
     planned = {
         plan.key: plan
-        for plan in _planned_reminders(series, selectors.expand([series], start=now, end=end), now)
+        for plan in _planned_reminders(
+            series, selectors.expand([series], start=now, end=end), now, offsets_by_user
+        )
     }
     current = {reminder.key: reminder for reminder in pending}
+    reminded = {_occurrence_of(key) for key in current}
     to_schedule = [
         plan
         for key, plan in planned.items()
         if (key in current and plan.differs_from(current[key]))
-        or (key not in current and plan.occurrence_start < now + horizon)
+        or (
+            key not in current
+            and (plan.occurrence_start < now + horizon or _occurrence_of(key) in reminded)
+        )
     ]
     stale = [key for key in current if key not in planned]
     return to_schedule, stale
@@ -1022,10 +1092,13 @@ def meeting_reminders_top_up(
     after_pk = 0
     while batch := selectors.series_for_reminders(after_pk=after_pk):
         after_pk = batch[-1].pk
+        offsets_by_user = reminder_offsets_for_users(  # one query per batch, not per series
+            user_ids=[pk for series in batch for pk in _people_ids(series)]
+        )
         for series in batch:
             remindable.add(series.pk)
             to_schedule, stale = _reminder_changes(
-                series, pending_by_series.get(series.pk, []), now, horizon
+                series, pending_by_series.get(series.pk, []), now, horizon, offsets_by_user
             )
             if not to_schedule and not stale:
                 continue
@@ -1038,6 +1111,33 @@ def meeting_reminders_top_up(
             cancelled += result.cancelled
     for series_pk in sorted(pending_by_series.keys() - remindable):
         result = _series_reminders_sync(series_pk=series_pk, now=now, horizon=horizon)
+        scheduled += result.scheduled
+        cancelled += result.cancelled
+    return ReminderTopUp(scheduled=scheduled, cancelled=cancelled)
+
+
+def _people_ids(series: MeetingSeries) -> tuple[int, int]:
+    return (series.mentorship.mentor_id, series.mentorship.mentee_id)
+
+
+def meeting_reminders_replan(
+    *, user: User, now: dt.datetime | None = None, horizon: dt.timedelta = REMINDER_HORIZON
+) -> ReminderTopUp:
+    """Re-plan the meeting reminders of a person who changed when they want reminding.
+
+    Each series they take part in is brought up to date as the sweep does it: pending
+    reminders at offsets they no longer want are cancelled, the new ones scheduled for
+    every occurrence that had reminders or starts within the horizon, none in the past.
+    notifications.services.reminder_preference_update queues it (as a task) on commit.
+    """
+    now = now or timezone.now()
+    scheduled = cancelled = 0
+    for series in selectors.series_of_users(user_ids=[user.pk]):
+        try:
+            result = _series_reminders_sync(series_pk=series.pk, now=now, horizon=horizon)
+        except Exception:  # one broken series must not keep the others on the old offsets
+            logger.exception("Re-planning the reminders of series %s failed", series.pk)
+            continue
         scheduled += result.scheduled
         cancelled += result.cancelled
     return ReminderTopUp(scheduled=scheduled, cancelled=cancelled)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
 from trellis.scheduling import selectors, services
-from trellis.scheduling.recurrence import Frequency
+from trellis.scheduling.recurrence import Frequency, parse_recurrence_id
+from trellis.scheduling.zones import resolve_local_time
 
 DURATIONS = (30, 45, 60, 90)
 FREQUENCY_LABELS = (
@@ -54,10 +55,6 @@ def _parse_start(value: str) -> dt.datetime:
     return start
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
-
-
 def _mentorship(request: HttpRequest, mentorship_id: int) -> Any:
     try:
         return selectors.mentorship_for_scheduling(mentorship_id=mentorship_id, user=request.user)
@@ -65,11 +62,38 @@ def _mentorship(request: HttpRequest, mentorship_id: int) -> Any:
         raise Http404(str(error)) from error
 
 
-@login_required
-@require_GET
-def schedule(request: HttpRequest, mentorship_id: int) -> HttpResponse:
-    """Find a time (for the pair), open proposals and the upcoming meetings."""
-    mentorship = _mentorship(request, mentorship_id)
+def _parse_local(date_value: str, time_value: str, zone_name: str) -> dt.datetime:
+    """A date and a wall time from the form, read in the viewer's zone."""
+    try:
+        day = dt.date.fromisoformat(date_value)
+        wall = dt.time.fromisoformat(time_value)
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"start": "Give a date and a time."}) from error
+    return resolve_local_time(day, wall.replace(tzinfo=None), ZoneInfo(zone_name))
+
+
+def _meeting_entry(item: selectors.MeetingOccurrence, zone: ZoneInfo) -> dict[str, Any]:
+    original = parse_recurrence_id(item.recurrence_id, ZoneInfo(item.series.time_zone))
+    return {
+        "item": item,
+        "key": f"{item.series.pk}:{item.recurrence_id}",
+        "local_start": item.start.astimezone(zone),
+        "local_end": item.end.astimezone(zone),
+        # The day "this and following" keeps, as the viewer's calendar shows it.
+        "original_local_date": original.astimezone(zone).date(),
+        "durations": sorted({*DURATIONS, item.series.duration_minutes}),
+    }
+
+
+def _render_schedule(
+    request: HttpRequest,
+    mentorship: Any,
+    *,
+    errors: list[str] | None = None,
+    failed: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The schedule page; after a refusal, with its errors and the refused form as sent."""
     user = _user(request)
     is_pair = selectors.is_participant(mentorship=mentorship, user=user)
     duration = _int(request.GET.get("duration"), 60, DURATIONS)
@@ -82,45 +106,84 @@ def schedule(request: HttpRequest, mentorship_id: int) -> HttpResponse:
         "weeks": weeks,
         "frequencies": FREQUENCY_LABELS,
         "viewer_zone": selectors.user_zone(user),
+        "errors": errors or [],
+        "failed": failed or {},
     }
+    zone = ZoneInfo(context["viewer_zone"])
+    searches: dict[int, Any] = {}
+
+    def search_for(minutes: int) -> Any:
+        if minutes not in searches:
+            searches[minutes] = selectors.find_times(
+                mentorship=mentorship,
+                viewer=user,
+                duration=dt.timedelta(minutes=minutes),
+                weeks=weeks,
+            )
+        return searches[minutes]
+
     if is_pair:
         partner = selectors.partner_of(mentorship, user)
-        search = selectors.find_times(
-            mentorship=mentorship, viewer=user, duration=dt.timedelta(minutes=duration), weeks=weeks
-        )
+        search = search_for(duration)
         context.update(
             partner=partner,
             partner_zone=selectors.user_zone(partner),
             search=search,
             slots=search.slots[:SHOWN_SLOTS],
         )
-    zone = ZoneInfo(context["viewer_zone"])
     proposals = selectors.open_proposals_for(mentorship=mentorship)
-    context["proposals"] = [
-        {
+    entries = []
+    for proposal in proposals:
+        is_mine = proposal.proposer_id == user.pk
+        entry: dict[str, Any] = {
             "proposal": proposal,
-            "is_mine": proposal.proposer_id == user.pk,
+            "is_mine": is_mine,
             "options": [
                 {"value": start.isoformat(), "local": start.astimezone(zone)}
                 for start in proposal.option_starts()
             ],
         }
-        for proposal in proposals
-    ]
+        if failed and failed.get("proposal") == proposal.pk:
+            entry["failed"] = failed
+        if is_pair and not is_mine:
+            offered = set(proposal.option_starts())
+            entry["counter_slots"] = [
+                slot
+                for slot in search_for(proposal.duration_minutes).slots
+                if slot.start not in offered
+            ][:SHOWN_SLOTS]
+        entries.append(entry)
+    context["proposals"] = entries
     now = timezone.now()
     context["meetings"] = [
-        {
-            "item": item,
-            "local_start": item.start.astimezone(zone),
-            "local_end": item.end.astimezone(zone),
-        }
+        _meeting_entry(item, zone)
         for item in selectors.meetings_for_mentorship(
             mentorship=mentorship, start=now, end=now + dt.timedelta(days=UPCOMING_DAYS)
         )
     ]
+    for meeting in context["meetings"]:
+        if failed and failed.get("meeting") == meeting["key"]:
+            meeting["failed"] = failed
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "slots":
         return render(request, "scheduling/_slots.html", context)
-    return render(request, "scheduling/schedule.html", context)
+    return render(request, "scheduling/schedule.html", context, status=status)
+
+
+@login_required
+@require_GET
+def schedule(request: HttpRequest, mentorship_id: int) -> HttpResponse:
+    """Find a time (for the pair), open proposals and the upcoming meetings."""
+    return _render_schedule(request, _mentorship(request, mentorship_id))
+
+
+def _refused(
+    request: HttpRequest, mentorship_id: int, error: ValidationError, failed: dict[str, Any]
+) -> HttpResponse:
+    """The page again, status 422, with the reasons and the refused form kept open."""
+    mentorship = _mentorship(request, mentorship_id)
+    return _render_schedule(
+        request, mentorship, errors=list(error.messages), failed=failed, status=422
+    )
 
 
 @login_required
@@ -138,12 +201,19 @@ def propose(request: HttpRequest, mentorship_id: int) -> HttpResponse:
             agenda=request.POST.get("agenda", "")[:2000],
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        return _refused(request, mentorship.pk, error, {"action": "propose"})
     except PermissionDeniedError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Your proposed times were sent.")
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, "Your proposed times were sent.")
     return redirect("scheduling:schedule", mentorship.pk)
+
+
+PROPOSAL_DONE = {
+    "accept": "Booked. The meeting is in your list below.",
+    "counter": "Your other times were sent.",
+    "decline": "You declined the proposal.",
+    "withdraw": "You withdrew your proposal.",
+}
 
 
 @login_required
@@ -153,15 +223,9 @@ def proposal_act(request: HttpRequest, proposal_id: int, action: str) -> HttpRes
         proposal = selectors.proposal_for(proposal_id=proposal_id, user=request.user)
     except NotFoundError as error:
         raise Http404(str(error)) from error
-    user = _user(request)
-    done = {
-        "accept": "Booked. The meeting is in your list below.",
-        "counter": "Your other times were sent.",
-        "decline": "You declined the proposal.",
-        "withdraw": "You withdrew your proposal.",
-    }
-    if action not in done:
+    if action not in PROPOSAL_DONE:
         raise Http404("No such action.")
+    user = _user(request)
     try:
         if action == "accept":
             services.proposal_accept(
@@ -181,12 +245,20 @@ def proposal_act(request: HttpRequest, proposal_id: int, action: str) -> HttpRes
         else:
             services.proposal_withdraw(proposal=proposal, by=user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        failed = {"proposal": proposal.pk, "action": action}
+        return _refused(request, proposal.mentorship_id, error, failed)
     except PermissionDeniedError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, done[action])
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, PROPOSAL_DONE[action])
     return redirect("scheduling:schedule", proposal.mentorship_id)
+
+
+MEETING_DONE = {
+    "cancel": "The meeting was cancelled.",
+    "cancel-rest": "This and the following meetings were cancelled.",
+    "reschedule": "The meeting was moved.",
+    "reschedule-following": "This and the following meetings were moved.",
+}
 
 
 @login_required
@@ -198,7 +270,13 @@ def occurrence_act(
         series = selectors.series_for(series_id=series_id, user=request.user)
     except NotFoundError as error:
         raise Http404(str(error)) from error
+    if action not in MEETING_DONE:
+        raise Http404("No such action.")
     user = _user(request)
+    zone_name = selectors.user_zone(user)
+    date_value = request.POST.get("date", "")
+    time_value = request.POST.get("time", "")
+    duration = request.POST.get("duration", "")
     try:
         if action == "cancel":
             services.occurrence_cancel(series=series, recurrence_id=recurrence_id, by=user)
@@ -209,14 +287,26 @@ def occurrence_act(
                 series=series,
                 recurrence_id=recurrence_id,
                 by=user,
-                start=_parse_start(request.POST.get("start", "")),
+                start=_parse_local(date_value, time_value, zone_name),
             )
         else:
-            raise Http404("No such action.")
+            services.series_split_reschedule(
+                series=series,
+                recurrence_id=recurrence_id,
+                by=user,
+                start=_parse_local(date_value, time_value, zone_name),
+                duration_minutes=_int(duration, series.duration_minutes),
+            )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        failed = {
+            "meeting": f"{series.pk}:{recurrence_id}",
+            "action": action,
+            "date": date_value,
+            "time": time_value,
+            "duration": _int(duration, series.duration_minutes),
+        }
+        return _refused(request, series.mentorship_id, error, failed)
     except PermissionDeniedError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The meeting was changed.")
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, MEETING_DONE[action])
     return redirect("scheduling:schedule", series.mentorship_id)

@@ -206,7 +206,13 @@ def test_a_person_cannot_be_booked_twice_at_once():
 
 
 def weekly_series(pair):
-    start = slots_for(pair)[0].start
+    """Weekly from the first 15:00 Berlin slot: 16:00 that day is free for both too."""
+    berlin = ZoneInfo("Europe/Berlin")
+    start = next(
+        slot.start
+        for slot in slots_for(pair)
+        if slot.start.astimezone(berlin).time() == dt.time(15)
+    )
     return services.series_book(
         mentorship=pair, by=pair.mentor, start=start, frequency="weekly", count=6
     )
@@ -223,7 +229,7 @@ def test_reschedule_one_occurrence_moves_only_it_and_raises_the_sequence(pair):
     series = weekly_series(pair)
     items = window(series)
     second = items[1]
-    new_start = second.start + dt.timedelta(days=1)
+    new_start = second.start + HOUR  # a free hour of both, on the same day
     services.occurrence_reschedule(
         series=series, recurrence_id=second.recurrence_id, by=pair.mentee, start=new_start
     )
