@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +12,6 @@ from trellis.matching.criteria import INTAKE_PREFIX
 from trellis.profiles.languages import language_name
 from trellis.profiles.models import CommunicationMode
 
-THRESHOLD = re.compile(r" \((at most|at least) [^)]*\)$")
 MODE_LABELS = {str(value): str(label).lower() for value, label in CommunicationMode.choices}
 AVOIDED = "The mentor asked not to be matched with this mentee"
 AVOID_LABEL = "Avoid"
@@ -64,12 +62,9 @@ def explain_pairs(
 
 
 def _sentence(reason: engine.Reason) -> str:
-    """The engine's sentence, said for intake questions and preferences as people expect."""
+    """The engine's sentence, said for intake questions as people expect."""
     criterion = reason.criterion
     text = reason.text
-    if not criterion.is_hard:
-        # A threshold binds hard rules only; a preference just scores lower.
-        text = THRESHOLD.sub("", text)
     if not criterion.mentee_feature.startswith(INTAKE_PREFIX):
         return text
     question = criterion.label

@@ -24,7 +24,7 @@ k-th candidate, so only mentors priced below that bound are scanned.
 
 from __future__ import annotations
 
-import os
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ from trellis.matching.engine.spec import (
 )
 
 Progress = Callable[[float, str], None]
-_DEBUG = bool(os.environ.get("TRELLIS_SOLVER_DEBUG"))
+logger = logging.getLogger(__name__)
 BLOCK_ROWS = 2048
 PRICING_LIMIT = 8
 # Pricing also adds pairs this close to violating (units), which saves re-solves.
@@ -397,14 +397,16 @@ def solve(
         # Candidates set aside in earlier rounds are priced exactly, here.
         is_violated = reserve_weight > u[reserve_row] + v[reserve_mentor]
         pricing_seconds += time.perf_counter() - tick
-        if _DEBUG:
-            scan = np.searchsorted(np.sort(v[open_mentors]), (kth_weight - u)[price_rows]).sum()
-            print(  # noqa: T201
-                f"round {rounds}: edges {len(edge_row):,} reserve {len(reserve_row):,} "
-                f"matched {int(is_used.sum()):,} priced rows {len(price_rows):,} "
-                f"scanned {int(scan):,} added {len(new_row):,}+{int(is_violated.sum()):,} "
-                f"flow {flow_seconds:.2f} pricing {pricing_seconds:.2f}"
-            )
+        logger.debug(
+            "round %d: %d edges, %d in reserve, %d matched, %d rows priced, %d+%d added",
+            rounds,
+            len(edge_row),
+            len(reserve_row),
+            int(is_used.sum()),
+            len(price_rows),
+            len(new_row),
+            int(is_violated.sum()),
+        )
         if len(new_row) == 0 and not is_violated.any():
             break
         # Keep the graph small: candidates far from paying their prices wait in reserve
