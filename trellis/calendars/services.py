@@ -91,11 +91,14 @@ def invitation_send(
     method: ics.InvitationMethod,
     recipients: Iterable[User | str],
     recurrence_id: datetime | None = None,
+    note: str = "",
 ) -> int:
     """Email the iCalendar invitation (or cancellation) of ``event`` to each recipient.
 
     Each recipient gets their own message, with times in their own zone when they are a
-    user, queued on commit through the email task; return how many were queued.
+    user, queued on commit through the email task; return how many were queued. ``note``
+    opens the text when the event alone does not say why it comes (someone who left a
+    group gets its meetings cancelled, while they go on for the others).
     """
     count = 0
     for recipient in recipients:
@@ -105,6 +108,8 @@ def invitation_send(
         subject, body = _invitation_text(
             event, method=method, recurrence_id=recurrence_id, zone_name=zone_name
         )
+        if note:
+            body = f"{note}\n\n{body}"
         message = ics.invitation_email(
             event,
             method=method,

@@ -136,15 +136,21 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         ),
     )
     organisation.admins.add(manager)
-    engineering, leaders = _create_programs(organisation, manager, today=now.date())
+    engineering, leaders, circles = _create_programs(organisation, manager, today=now.date())
     questions = _create_questions(engineering)
-    criteria = _create_matching(engineering, leaders, questions)
+    criteria = _create_matching(engineering, leaders, circles, questions)
 
     mentors = [p for p in people if p.role == "mentor"]
     mentees = [p for p in people if p.role == "mentee"]
     enrollments = _engineering_enrollments(mentors, mentees, users, engineering, manager, rng, now)
     enrollments += _leaders_enrollments(mentors, mentees, users, leaders, now)
+    enrollments += _circles_enrollments(mentors, mentees, users, circles, manager, now)
     Enrollment.objects.bulk_create(enrollments)
+    circle_members = _create_circle(
+        circles,
+        users[mentors[30].email],
+        [users[person.email] for person in mentees[90:94]],
+    )
     answers = _answers([e for e in enrollments if e.program_id == engineering.pk], questions, rng)
     IntakeAnswer.objects.bulk_create(answers)
 
@@ -170,12 +176,13 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         "users": len(users),
         "profiles": len(people),
         "availability windows": sum(len(p.windows) for p in people),
-        "programs": 2,
+        "programs": 3,
         "intake questions": len(questions),
         "enrollments": len(enrollments),
         "intake answers": len(answers),
         "matching criteria": criteria,
         "notifications": 2,
+        "group members": circle_members,
     }
     return DemoResult(organisation=organisation, created=True, counts=counts)
 
@@ -388,9 +395,51 @@ def _assign_line_managers(
 # --- Programs --------------------------------------------------------------------------
 
 
+def _circles_enrollments(
+    mentors: list[_Person],
+    mentees: list[_Person],
+    users: dict[str, User],
+    program: Program,
+    manager: User,
+    now: datetime.datetime,
+) -> list[Enrollment]:
+    """An open group program: five leaders (mentors 31-35) and mentees 91-110."""
+    enrollments = [
+        _decided(
+            Enrollment(program=program, user=users[person.email], role=role),
+            EnrollmentStatus.APPROVED,
+            manager,
+            now,
+        )
+        for role, people in ((Role.MENTOR, mentors[30:35]), (Role.MENTEE, mentees[90:110]))
+        for person in people
+    ]
+    return enrollments
+
+
+def _create_circle(program: Program, mentor: User, mentees: list[User]) -> int:
+    """One group already under way, so the group pages have something to show."""
+    # Imported here: mentorships' services reach far (matching, scheduling, notifications).
+    from trellis.mentorships.models import MentorshipSource
+    from trellis.mentorships.services import mentorship_start
+
+    for mentee in mentees:
+        mentorship_start(
+            program=program,
+            mentor=mentor,
+            mentee=mentee,
+            source=MentorshipSource.MANAGER,
+            score=None,
+            reasons=["Formed by the program's managers for the first cohort"],
+            by=None,
+            notify=False,
+        )
+    return len(mentees)
+
+
 def _create_programs(
     organisation: Organisation, manager: User, *, today: datetime.date
-) -> tuple[Program, Program]:
+) -> tuple[Program, Program, Program]:
     cycle_start = today.replace(day=1)
     engineering = Program(
         organisation=organisation,
@@ -430,11 +479,29 @@ def _create_programs(
         expected_length_weeks=12,
         meeting_frequency=MeetingFrequency.MONTHLY,
     )
-    for program in (engineering, leaders):
+    circles = Program(
+        organisation=organisation,
+        name="Engineering Leadership Circles",
+        slug="engineering-leadership-circles",
+        description=(
+            "<p>Small groups of up to five people with one experienced engineering leader, "
+            "meeting every week for four months to work through the questions new leads "
+            "face: hiring, feedback, priorities and looking after themselves.</p>"
+        ),
+        values=["candour", "growth", "kindness"],
+        cycle_start=cycle_start,
+        cycle_end=cycle_start + datetime.timedelta(weeks=16),
+        program_type=ProgramType.GROUP,
+        enrollment_mode=EnrollmentMode.OPEN,
+        default_mentor_capacity=5,
+        expected_length_weeks=16,
+        meeting_frequency=MeetingFrequency.WEEKLY,
+    )
+    for program in (engineering, leaders, circles):
         program.full_clean(exclude=["organisation"])
         program.save()
         program.managers.add(manager)
-    return engineering, leaders
+    return engineering, leaders, circles
 
 
 TRACK_CHOICES = ["Backend", "Frontend", "Data and machine learning", "Infrastructure", "Management"]
@@ -499,7 +566,7 @@ def _create_questions(program: Program) -> list[IntakeQuestion]:
 
 
 def _create_matching(
-    engineering: Program, leaders: Program, questions: list[IntakeQuestion]
+    engineering: Program, leaders: Program, circles: Program, questions: list[IntakeQuestion]
 ) -> int:
     """Matching settings and criteria that give explained, sensible automatch results."""
     track, topics, _success, _comfort = questions
@@ -521,6 +588,10 @@ def _create_matching(
         (leaders, "time_zone", kind.TIME_ZONE, False, 5, 6.0),
         (leaders, "values", kind.OVERLAP, False, 4, 1.0),
         (leaders, "text", kind.TEXT, False, 3, 0.1),
+        (circles, "languages", kind.OVERLAP, True, 5, 1.0),
+        (circles, "time_zone", kind.TIME_ZONE, False, 6, 4.0),
+        (circles, "skills", kind.COMPLEMENT, False, 5, 1.0),
+        (circles, "seniority", kind.SENIORITY_GAP, False, 3, 2.0),
     ]
     positions: dict[int, int] = {}
     criteria = []
@@ -543,6 +614,7 @@ def _create_matching(
         [
             MatchingSettings(program=engineering, request_expiry_days=7, max_open_requests=3),
             MatchingSettings(program=leaders, objective="best_score", request_expiry_days=5),
+            MatchingSettings(program=circles, request_expiry_days=7),
         ]
     )
     return len(criteria)

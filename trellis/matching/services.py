@@ -1063,7 +1063,8 @@ def _publish_pairs(run: MatchRun, writer: _PublishProgressWriter) -> None:
     )
     if not pairs:
         raise ValidationError("The draft has no pairs to publish.")
-    mentorships: list[Mentorship] = []
+    # (mentorship, mentee): in a group program several mentees join one mentor's group.
+    mentorships: list[tuple[Mentorship, User, list[str]]] = []
     for done, pair in enumerate(pairs, start=1):
         try:
             mentorship = mentorship_start(
@@ -1084,7 +1085,7 @@ def _publish_pairs(run: MatchRun, writer: _PublishProgressWriter) -> None:
                 f"paired any more: {_error_text(error)} Nothing was published; solve again "
                 "or change the pair."
             ) from error
-        mentorships.append(mentorship)
+        mentorships.append((mentorship, pair.mentee, list(pair.reasons)))
         writer(done / len(pairs), f"Started {done} of {len(pairs)} mentorships")
     writer.write(92, "Telling everyone")
     _notify_published(run, mentorships)
@@ -1112,7 +1113,7 @@ def _publish_failed(run_id: int, message: str) -> None:
     )
 
 
-def _notify_published(run: MatchRun, mentorships: list[Mentorship]) -> None:
+def _notify_published(run: MatchRun, mentorships: list[tuple[Mentorship, User, list[str]]]) -> None:
     """Tell both people of every new mentorship, and the mentees left unmatched.
 
     The same notifications mentorship_start and notification_send would give one by one,
@@ -1124,14 +1125,21 @@ def _notify_published(run: MatchRun, mentorships: list[Mentorship]) -> None:
     program = run.program
     notifications: list[Notification] = []
     emailed: set[int] = set()
-    for mentorship in mentorships:
-        mentor, mentee = mentorship.mentor, mentorship.mentee
-        body = "; ".join(mentorship.reasons)
+    for mentorship, mentee, reasons in mentorships:
+        mentor = mentorship.mentor
+        body = "; ".join(reasons)
         url = mentorship_url(mentorship)
-        for recipient, title in (
-            (mentee, f"{mentor.display_name} is now your mentor in {program.name}"),
-            (mentor, f"You are now mentoring {mentee.display_name} in {program.name}"),
-        ):
+        if mentorship.is_group:
+            titles = (
+                (mentee, f"You are now in {mentor.display_name}'s group in {program.name}"),
+                (mentor, f"{mentee.display_name} joined your group in {program.name}"),
+            )
+        else:
+            titles = (
+                (mentee, f"{mentor.display_name} is now your mentor in {program.name}"),
+                (mentor, f"You are now mentoring {mentee.display_name} in {program.name}"),
+            )
+        for recipient, title in titles:
             notifications.append(
                 Notification(
                     recipient=recipient,

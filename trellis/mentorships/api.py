@@ -33,11 +33,23 @@ class ProgramRefOut(Schema):
     name: str
 
 
+class MemberOut(Schema):
+    mentee: PersonOut
+    joined_at: dt.datetime
+    source: str
+    score: float | None = Field(
+        description="Match score; shown to the mentor, managers and the member themself."
+    )
+    reasons: list[str] = Field(description="Why they were matched; same audience as the score.")
+
+
 class MentorshipOut(Schema):
     id: int
     program: ProgramRefOut
+    is_group: bool = Field(description="A mentor's group (group programs): see members.")
     mentor: PersonOut
-    mentee: PersonOut
+    mentee: PersonOut | None = Field(description="A pair's mentee; empty for a group.")
+    members: list[MemberOut] = Field(description="A group's current members; empty for a pair.")
     status: str
     source: str
     score: float | None = Field(description="Match score from 0 to 100, when one was computed.")
@@ -61,6 +73,16 @@ class ProposeIn(Schema):
 class EndIn(Schema):
     reason: str = Field(description="goals_met, no_time, not_a_good_fit, left_program or other.")
     note: str = Field(default="", description="Required when the reason is other.")
+
+
+class LeaveIn(Schema):
+    reason: str = Field(description="goals_met, no_time, not_a_good_fit, left_program or other.")
+    note: str = Field(default="", description="Required when the reason is other.")
+
+
+class RemoveIn(Schema):
+    mentee_id: int = Field(description="The member to take out of the group.")
+    note: str = Field(description="Why; the member is told.")
 
 
 class ExtendIn(Schema):
@@ -149,12 +171,29 @@ def _program(program: Program) -> dict[str, Any]:
     return {"id": program.pk, "slug": program.slug, "name": program.name}
 
 
-def _mentorship_out(mentorship: Mentorship) -> dict[str, Any]:
+def _member_out(member: Any, *, with_match: bool) -> dict[str, Any]:
+    return {
+        "mentee": _person(member.mentee),
+        "joined_at": member.joined_at,
+        "source": member.source,
+        "score": member.score if with_match else None,
+        "reasons": list(member.reasons or []) if with_match else [],
+    }
+
+
+def _mentorship_out(mentorship: Mentorship, viewer: User) -> dict[str, Any]:
+    # A member sees their own match reasons, not the other members'.
+    sees_all = viewer.pk not in mentorship.mentee_ids()
     return {
         "id": mentorship.pk,
         "program": _program(mentorship.program),
+        "is_group": mentorship.is_group,
         "mentor": _person(mentorship.mentor),
-        "mentee": _person(mentorship.mentee),
+        "mentee": _person(mentorship.mentee) if mentorship.mentee is not None else None,
+        "members": [
+            _member_out(member, with_match=sees_all or member.mentee_id == viewer.pk)
+            for member in mentorship.current_group_members()
+        ],
         "status": mentorship.status,
         "source": mentorship.source,
         "score": mentorship.score,
@@ -224,10 +263,9 @@ def _program_filter(user: User, slug: str | None) -> Program | None:
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="Your mentorships")
 def mentorship_list(request: HttpRequest, include_ended: bool = False) -> list[dict[str, Any]]:
-    mentorships = selectors.mentorship_list_for_user(
-        user=_user(request), include_ended=include_ended
-    )
-    return [_mentorship_out(m) for m in mentorships]
+    user = _user(request)
+    mentorships = selectors.mentorship_list_for_user(user=user, include_ended=include_ended)
+    return [_mentorship_out(m, user) for m in mentorships]
 
 
 @router.get(
@@ -236,8 +274,9 @@ def mentorship_list(request: HttpRequest, include_ended: bool = False) -> list[d
     summary="A mentorship (the pair, the program's managers and staff)",
 )
 def mentorship_get(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
-    mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=_user(request))
-    return _mentorship_out(mentorship)
+    user = _user(request)
+    mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=user)
+    return _mentorship_out(mentorship, user)
 
 
 @router.post(
@@ -254,7 +293,7 @@ def mentorship_propose(request: HttpRequest, slug: str, payload: ProposeIn) -> S
         mentee=_other_person(payload.mentee_id, "mentee_id"),
         by=user,
     )
-    return Status(201, _mentorship_out(mentorship))
+    return Status(201, _mentorship_out(mentorship, user))
 
 
 def _visible_mentorship(request: HttpRequest, mentorship_id: int) -> Mentorship:
@@ -268,7 +307,9 @@ def _visible_mentorship(request: HttpRequest, mentorship_id: int) -> Mentorship:
 )
 def mentorship_confirm(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
     mentorship = _visible_mentorship(request, mentorship_id)
-    return _mentorship_out(services.mentorship_confirm(mentorship=mentorship, by=_user(request)))
+    return _mentorship_out(
+        services.mentorship_confirm(mentorship=mentorship, by=_user(request)), _user(request)
+    )
 
 
 @router.post(
@@ -282,7 +323,8 @@ def mentorship_decline(
     mentorship = _visible_mentorship(request, mentorship_id)
     note = payload.note if payload else ""
     return _mentorship_out(
-        services.mentorship_decline(mentorship=mentorship, by=_user(request), note=note)
+        services.mentorship_decline(mentorship=mentorship, by=_user(request), note=note),
+        _user(request),
     )
 
 
@@ -297,7 +339,8 @@ def mentorship_pause(
     mentorship = _visible_mentorship(request, mentorship_id)
     note = payload.note if payload else ""
     return _mentorship_out(
-        services.mentorship_pause(mentorship=mentorship, by=_user(request), note=note)
+        services.mentorship_pause(mentorship=mentorship, by=_user(request), note=note),
+        _user(request),
     )
 
 
@@ -308,7 +351,9 @@ def mentorship_pause(
 )
 def mentorship_resume(request: HttpRequest, mentorship_id: int) -> dict[str, Any]:
     mentorship = _visible_mentorship(request, mentorship_id)
-    return _mentorship_out(services.mentorship_resume(mentorship=mentorship, by=_user(request)))
+    return _mentorship_out(
+        services.mentorship_resume(mentorship=mentorship, by=_user(request)), _user(request)
+    )
 
 
 @router.post(
@@ -322,7 +367,8 @@ def mentorship_complete(
     mentorship = _visible_mentorship(request, mentorship_id)
     note = payload.note if payload else ""
     return _mentorship_out(
-        services.mentorship_complete(mentorship=mentorship, by=_user(request), note=note)
+        services.mentorship_complete(mentorship=mentorship, by=_user(request), note=note),
+        _user(request),
     )
 
 
@@ -336,7 +382,8 @@ def mentorship_end(request: HttpRequest, mentorship_id: int, payload: EndIn) -> 
     return _mentorship_out(
         services.mentorship_end(
             mentorship=mentorship, by=_user(request), reason=payload.reason, note=payload.note
-        )
+        ),
+        _user(request),
     )
 
 
@@ -350,7 +397,8 @@ def mentorship_extend(
 ) -> dict[str, Any]:
     mentorship = _visible_mentorship(request, mentorship_id)
     return _mentorship_out(
-        services.mentorship_extend(mentorship=mentorship, by=_user(request), until=payload.until)
+        services.mentorship_extend(mentorship=mentorship, by=_user(request), until=payload.until),
+        _user(request),
     )
 
 
@@ -365,7 +413,45 @@ def mentorship_rematch(
     mentorship = _visible_mentorship(request, mentorship_id)
     note = payload.note if payload else ""
     return _mentorship_out(
-        services.mentorship_rematch(mentorship=mentorship, by=_user(request), note=note)
+        services.mentorship_rematch(mentorship=mentorship, by=_user(request), note=note),
+        _user(request),
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/leave",
+    response=MentorshipOut,
+    summary="Leave a group, with a reason (a member of the group)",
+)
+def group_leave(request: HttpRequest, mentorship_id: int, payload: LeaveIn) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    user = _user(request)
+    return _mentorship_out(
+        services.group_leave(
+            mentorship=mentorship, by=user, reason=payload.reason, note=payload.note
+        ),
+        user,
+    )
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/remove",
+    response=MentorshipOut,
+    summary="Take a member out of a group (the group's mentor or the program's managers)",
+)
+def group_member_remove(
+    request: HttpRequest, mentorship_id: int, payload: RemoveIn
+) -> dict[str, Any]:
+    mentorship = _visible_mentorship(request, mentorship_id)
+    user = _user(request)
+    mentee = next((p for p in mentorship.mentees() if p.pk == payload.mentee_id), None)
+    if mentee is None:
+        raise ValidationError({"mentee_id": ["This person is not in the group."]})
+    return _mentorship_out(
+        services.group_member_remove(
+            mentorship=mentorship, mentee=mentee, by=user, note=payload.note
+        ),
+        user,
     )
 
 
@@ -436,7 +522,7 @@ def _visible_request(request: HttpRequest, request_id: int) -> MentorshipRequest
 def request_accept(request: HttpRequest, request_id: int) -> dict[str, Any]:
     item = _visible_request(request, request_id)
     mentorship = services.request_accept(request=item, by=_user(request))
-    return _mentorship_out(mentorship)
+    return _mentorship_out(mentorship, _user(request))
 
 
 @router.post(
@@ -529,7 +615,7 @@ def _visible_offer(request: HttpRequest, offer_id: int) -> MentorshipOffer:
 )
 def offer_accept(request: HttpRequest, offer_id: int) -> dict[str, Any]:
     offer = _visible_offer(request, offer_id)
-    return _mentorship_out(services.offer_accept(offer=offer, by=_user(request)))
+    return _mentorship_out(services.offer_accept(offer=offer, by=_user(request)), _user(request))
 
 
 @router.post(

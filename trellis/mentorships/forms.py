@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from trellis.mentorships.models import EARLY_END_REASONS, MAX_MESSAGE_LENGTH
+from trellis.mentorships.models import EARLY_END_REASONS, MAX_MESSAGE_LENGTH, GroupLeaveReason
 from trellis.mentorships.selectors import DirectoryFilters
 from trellis.profiles.languages import language_name
 from trellis.programs.forms import ServiceErrorsMixin
@@ -129,3 +129,36 @@ class ExtendForm(ServiceErrorsMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": "Choose the new end date.", "invalid": "Enter a date."},
     )
+
+
+class LeaveForm(ServiceErrorsMixin, forms.Form):
+    """Why a member leaves a group; the note is required for "other" (the service checks)."""
+
+    reason = forms.ChoiceField(
+        label="Why do you leave?",
+        choices=[("", "Choose a reason")]
+        + [
+            (reason.value, reason.label)
+            for reason in GroupLeaveReason
+            if reason not in (GroupLeaveReason.REMOVED, GroupLeaveReason.GROUP_FINISHED)
+        ],
+        error_messages={"required": "Choose why you leave the group."},
+    )
+    note = _message_field("A few words (required for “Other”)", required=False, rows=3)
+
+
+class RemoveForm(ServiceErrorsMixin, forms.Form):
+    """The mentor or a manager takes a member out of the group, saying why."""
+
+    mentee = forms.TypedChoiceField(
+        label="Member", coerce=int, error_messages={"required": "Choose the member."}
+    )
+    note = _message_field("Why (the member is told)", rows=3)
+
+    def __init__(self, *args: Any, members: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["mentee"]
+        field.choices = [("", "Choose a member")] + [
+            (person.pk, person.display_name) for person in members or []
+        ]
+        self.fields["note"].error_messages["required"] = "Say why, in a few words."

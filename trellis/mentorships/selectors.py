@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,12 +18,14 @@ from trellis.matching.models import MenteeWish, MentorWish
 from trellis.mentorships.models import (
     ONGOING_STATUSES,
     OPEN_REQUEST_STATUSES,
+    GroupMember,
     Mentorship,
     MentorshipEvent,
     MentorshipOffer,
     MentorshipRequest,
     MentorshipStatus,
     OfferStatus,
+    participant_filter,
 )
 from trellis.programs.models import Enrollment, EnrollmentStatus, Program, Role
 from trellis.programs.selectors import program_can_manage
@@ -43,33 +45,50 @@ HISTORY_LIMIT = 20
 # mentor's place just as an active one does, so matching must not offer either again.
 
 
+# A group's members count as its mentor's mentorships: in a group program a mentor's
+# capacity is the size of their group.
+
+
 def active_mentorship_counts(*, program: Program) -> dict[int, int]:
-    """Each mentor's number of ongoing mentorships in program (mentor user id → count)."""
-    rows = (
-        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES)
+    """Each mentor's number of ongoing mentees in program (mentor user id → count)."""
+    counts: dict[int, int] = {}
+    pairs = (
+        Mentorship.objects.filter(program=program, is_group=False, status__in=ONGOING_STATUSES)
         .order_by()
         .values("mentor_id")
         .annotate(count=Count("pk"))
     )
-    return {row["mentor_id"]: row["count"] for row in rows}
+    members = (
+        GroupMember.objects.filter(program=program, left_at__isnull=True)
+        .order_by()
+        .values_list("mentorship__mentor_id")
+        .annotate(count=Count("pk"))
+    )
+    for row in pairs:
+        counts[row["mentor_id"]] = counts.get(row["mentor_id"], 0) + row["count"]
+    for mentor_id, count in members:
+        counts[mentor_id] = counts.get(mentor_id, 0) + count
+    return counts
 
 
 def active_mentee_ids(*, program: Program) -> set[int]:
-    """User ids of the program's mentees who have an ongoing mentorship."""
-    return set(
-        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES).values_list(
-            "mentee_id", flat=True
-        )
-    )
+    """User ids of the program's mentees who have an ongoing mentorship or group."""
+    return {mentee_id for mentee_id, _mentor_id in active_pairs(program=program)}
 
 
 def active_pairs(*, program: Program) -> list[tuple[int, int]]:
-    """(mentee user id, mentor user id) of the program's ongoing mentorships."""
-    return list(
-        Mentorship.objects.filter(program=program, status__in=ONGOING_STATUSES)
+    """(mentee user id, mentor user id) of the program's ongoing mentorships and groups."""
+    pairs = list(
+        Mentorship.objects.filter(program=program, is_group=False, status__in=ONGOING_STATUSES)
         .order_by("pk")
         .values_list("mentee_id", "mentor_id")
     )
+    pairs += list(
+        GroupMember.objects.filter(program=program, left_at__isnull=True)
+        .order_by("pk")
+        .values_list("mentee_id", "mentorship__mentor_id")
+    )
+    return pairs
 
 
 # Participants ---------------------------------------------------------------------------
@@ -125,37 +144,66 @@ def participation_for(*, slug: str, user: Any) -> Participation:
 # Mentorships ----------------------------------------------------------------------------
 
 
-def _mentorships() -> QuerySet[Mentorship]:
-    return Mentorship.objects.select_related(
-        "program", "program__organisation", "mentor__profile", "mentee__profile", "started_by"
+def current_members_prefetch(path: str = "") -> Prefetch:
+    """Prefetch a group's current members (with profiles) into ``current_members``.
+
+    ``Mentorship.current_group_members()`` and everything built on it (participants,
+    mentee_ids) read it instead of querying. ``path`` leads to the mentorship, e.g.
+    "mentorship__" from a meeting series.
+    """
+    return Prefetch(
+        f"{path}members",
+        queryset=GroupMember.objects.filter(left_at__isnull=True)
+        .select_related("mentee__profile")
+        .order_by("joined_at", "pk"),
+        to_attr="current_members",
     )
 
 
-def mentorship_list_for_user(*, user: User, include_ended: bool = False) -> list[Mentorship]:
-    """The person's mentorships, as mentor or mentee, newest first, in one query.
+def _mentorships() -> QuerySet[Mentorship]:
+    return Mentorship.objects.select_related(
+        "program", "program__organisation", "mentor__profile", "mentee__profile", "started_by"
+    ).prefetch_related(current_members_prefetch())
 
-    Without include_ended only the ongoing ones (proposed, active, paused).
+
+def mentorship_list_for_user(*, user: User, include_ended: bool = False) -> list[Mentorship]:
+    """The person's mentorships and groups, newest first, in two queries.
+
+    Without include_ended only the ongoing ones (proposed, active, paused) the person is
+    in now; with it also the finished ones and the groups they were once a member of.
     """
-    mentorships = _mentorships().filter(Q(mentor_id=user.pk) | Q(mentee_id=user.pk))
-    if not include_ended:
-        mentorships = mentorships.filter(status__in=ONGOING_STATUSES)
+    if include_ended:
+        mentorships = _mentorships().filter(
+            Q(mentor_id=user.pk)
+            | Q(mentee_id=user.pk)
+            | Q(Exists(GroupMember.objects.filter(mentorship_id=OuterRef("pk"), mentee_id=user.pk)))
+        )
+    else:
+        mentorships = _mentorships().filter(
+            participant_filter(user.pk), status__in=ONGOING_STATUSES
+        )
     return list(mentorships.order_by("-started_at", "-pk"))
 
 
 def mentorship_active_for_mentee(*, program: Program, mentee: User) -> Mentorship | None:
-    """The mentee's ongoing mentorship in program (proposed, active or paused), if any."""
+    """The mentee's ongoing mentorship or group in program (proposed, active, paused)."""
     return (
         _mentorships()
-        .filter(program=program, mentee_id=mentee.pk, status__in=ONGOING_STATUSES)
+        .filter(program=program, status__in=ONGOING_STATUSES)
+        .filter(
+            Q(mentee_id=mentee.pk) | Q(members__mentee_id=mentee.pk, members__left_at__isnull=True)
+        )
         .first()
     )
 
 
 def mentorship_can_view(*, mentorship: Mentorship, user: Any) -> bool:
-    """The pair, the program's managers and staff may see a mentorship."""
+    """The pair or group (former members too), the program's managers and staff may see it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.pk in (mentorship.mentor_id, mentorship.mentee_id):
+        return True
+    if mentorship.is_group and mentorship.members.filter(mentee_id=user.pk).exists():
         return True
     return program_can_manage(program=mentorship.program, user=user)
 
@@ -166,6 +214,17 @@ def mentorship_detail(*, mentorship_id: int, user: Any) -> Mentorship:
     if mentorship is None or not mentorship_can_view(mentorship=mentorship, user=user):
         raise NotFoundError("No such mentorship.")
     return mentorship
+
+
+def group_former_members(*, mentorship: Mentorship) -> list[GroupMember]:
+    """Those who were in the group and left (or were in it when it finished), by leaving."""
+    if not mentorship.is_group:
+        return []
+    return list(
+        GroupMember.objects.filter(mentorship=mentorship, left_at__isnull=False)
+        .select_related("mentee__profile")
+        .order_by("left_at", "pk")
+    )
 
 
 def mentorship_history(*, mentorship: Mentorship) -> list[MentorshipEvent]:
@@ -203,7 +262,7 @@ def mentorships_for_nudge(
         .annotate(active_since=Coalesce(Subquery(became_active), F("started_at")))
         .filter(active_since__lte=active_before)
         .select_related("program", "mentor__profile", "mentee__profile", "agreement")
-        .prefetch_related("agreement__parts")
+        .prefetch_related("agreement__parts", current_members_prefetch())
         .order_by("pk")[:limit]
     )
 
@@ -218,9 +277,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "end": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
     "extend": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
     "rematch": (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED),
+    # Groups only: a member leaves; the mentor or a manager takes a member out.
+    "leave": ONGOING_STATUSES,
+    "remove": ONGOING_STATUSES,
 }
 # Only the pair answer a proposal; the program's managers may take every other step.
 PAIR_ONLY_ACTIONS = ("confirm", "decline")
+GROUP_ONLY_ACTIONS = ("leave", "remove")
 
 
 def mentorship_role(*, mentorship: Mentorship, user: Any) -> str | None:
@@ -229,7 +292,7 @@ def mentorship_role(*, mentorship: Mentorship, user: Any) -> str | None:
         return None
     if user.pk == mentorship.mentor_id:
         return "mentor"
-    if user.pk == mentorship.mentee_id:
+    if user.pk in mentorship.mentee_ids():
         return "mentee"
     if program_can_manage(program=mentorship.program, user=user):
         return "manager"
@@ -238,6 +301,19 @@ def mentorship_role(*, mentorship: Mentorship, user: Any) -> str | None:
 
 def _allowed(mentorship: Mentorship, role: str | None, action: str) -> bool:
     if role is None or mentorship.status not in TRANSITIONS.get(action, ()):
+        return False
+    if mentorship.is_group:
+        # The mentor leads (and alone answers a proposal); members may only leave.
+        if action == "leave":
+            return role == "mentee"
+        if role == "mentee" or action == "rematch":
+            return False
+        if action == "confirm":
+            return role == "mentor" and not mentorship.confirmed_by_mentor
+        if action == "decline":
+            return role == "mentor"
+        return action != "remove" or bool(mentorship.mentee_ids())
+    if action in GROUP_ONLY_ACTIONS:
         return False
     if action == "confirm":
         # Each side confirms once; the second confirmation makes it active.

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,8 @@ from trellis.mentorships.models import (
     ONGOING_STATUSES,
     OPEN_REQUEST_STATUSES,
     EndReason,
+    GroupLeaveReason,
+    GroupMember,
     Mentorship,
     MentorshipEvent,
     MentorshipOffer,
@@ -50,17 +52,19 @@ from trellis.mentorships.models import (
     RequestStatus,
 )
 from trellis.mentorships.selectors import (
+    GROUP_ONLY_ACTIONS,
     MENTEE_ROLES,
     MENTOR_ROLES,
     PAIR_ONLY_ACTIONS,
     TRANSITIONS,
+    current_members_prefetch,
     mentor_capacity,
     mentorship_role,
     mentorships_for_nudge,
 )
 from trellis.notifications.services import notification_send
 from trellis.profiles.models import MeetingFrequency
-from trellis.programs.models import Enrollment, EnrollmentStatus, Program
+from trellis.programs.models import Enrollment, EnrollmentStatus, Program, ProgramType
 from trellis.programs.selectors import program_can_manage
 from trellis.scheduling.selectors import MeetingActivity, meeting_activity_for
 
@@ -123,18 +127,39 @@ def _is_approved(enrollment: Enrollment | None, roles: Iterable[str]) -> bool:
 
 
 def _places_left(program: Program, enrollment: Enrollment) -> int:
-    """The mentor's free places; exact only while their enrollment row is locked."""
+    """The mentor's free places; exact only while their enrollment row is locked.
+
+    A place is a pair mentorship or a current member of the mentor's group: in a group
+    program the mentor's capacity is the size of their group. One query.
+    """
     # Proposed and paused mentorships hold their place as active ones do.
-    ongoing = Mentorship.objects.filter(
+    taken = Mentorship.objects.filter(
         program=program, mentor_id=enrollment.user_id, status__in=ONGOING_STATUSES
-    ).count()
-    return mentor_capacity(program=program, enrollment=enrollment) - ongoing
+    ).aggregate(
+        pairs=Count("pk", filter=Q(is_group=False), distinct=True),
+        members=Count("members", filter=Q(members__left_at__isnull=True), distinct=True),
+    )
+    return mentor_capacity(program=program, enrollment=enrollment) - (
+        taken["pairs"] + taken["members"]
+    )
 
 
 def _has_active_mentorship(program: Program, mentee: User) -> bool:
-    """Whether the mentee has an ongoing (proposed, active or paused) mentorship in program."""
+    """Whether the mentee has an ongoing mentorship or a current group in program (one query).
+
+    A current member's group is ongoing: a finished group lets its members go.
+    """
     return Mentorship.objects.filter(
-        program=program, mentee_id=mentee.pk, status__in=ONGOING_STATUSES
+        Q(mentee_id=mentee.pk)
+        | Q(
+            Exists(
+                GroupMember.objects.filter(
+                    mentorship_id=OuterRef("pk"), mentee_id=mentee.pk, left_at__isnull=True
+                )
+            )
+        ),
+        program=program,
+        status__in=ONGOING_STATUSES,
     ).exists()
 
 
@@ -183,6 +208,10 @@ def mentorship_start(
     publishes; otherwise it is one of the pair or a manager of the program. With
     `proposed` it waits for both to confirm (mentorship_confirm) and already holds the
     mentee and the mentor's place.
+
+    In a group program the mentee joins the mentor's ongoing group instead (a new group
+    when the mentor leads none; proposed, it waits for the mentor's confirmation only),
+    and the group is returned.
     """
     if source not in MentorshipSource.values:
         raise ValidationError({"source": ["Unknown way to start a mentorship."]})
@@ -211,6 +240,18 @@ def mentorship_start(
             f"{mentor.display_name} has no places left in {program.name}: "
             f"all {mentor_capacity(program=program, enrollment=mentor_enrollment)} are taken."
         )
+    if program.program_type == ProgramType.GROUP:
+        return _group_join(
+            program=program,
+            mentor=mentor,
+            mentee=mentee,
+            source=source,
+            score=score,
+            reasons=reasons,
+            by=by,
+            notify=notify,
+            proposed=proposed,
+        )
     mentorship = Mentorship(
         program=program,
         mentor=mentor,
@@ -233,7 +274,7 @@ def mentorship_start(
         raise ValidationError(
             f"{mentee.display_name} already has a mentor in {program.name}."
         ) from error
-    _close_open_items_of(mentorship)
+    _close_open_items_of(program, mentee)
     # No event for the start itself: the row's created_at and started_by tell it, and the
     # automatch publishes thousands at once, each insert counted.
     if notify and proposed:
@@ -241,6 +282,124 @@ def mentorship_start(
     elif notify:
         _notify_started(mentorship, by)
     return mentorship
+
+
+def _group_join(
+    *,
+    program: Program,
+    mentor: User,
+    mentee: User,
+    source: str,
+    score: float | None,
+    reasons: list[str],
+    by: User | None,
+    notify: bool,
+    proposed: bool,
+) -> Mentorship:
+    """Add the mentee to the mentor's ongoing group, starting one if there is none.
+
+    Called by mentorship_start with both enrollments locked, so the place is still free.
+    """
+    group = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("program", "mentor")
+        .filter(program=program, mentor_id=mentor.pk, is_group=True, status__in=ONGOING_STATUSES)
+        .first()
+    )
+    is_new = group is None
+    if group is None:
+        group = Mentorship(
+            program=program,
+            mentor=mentor,
+            mentee=None,
+            is_group=True,
+            source=source,
+            started_by=by,
+            # The members do not confirm a proposed group; each may leave it.
+            confirmed_by_mentee=True,
+        )
+        if proposed:
+            group.status = MentorshipStatus.PROPOSED
+        else:
+            group.expected_end_on = _expected_end(program, group.started_at)
+        group.full_clean(exclude=RELATIONS, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                group.save()
+        except IntegrityError as error:
+            # The mentor's enrollment is locked, so only a group started outside
+            # mentorship_start can race us here.
+            raise ValidationError(
+                f"{mentor.display_name} already leads a group in {program.name}."
+            ) from error
+    member = GroupMember(
+        mentorship=group,
+        program=program,
+        mentee=mentee,
+        source=source,
+        score=score,
+        reasons=_clean_reasons(reasons),
+        added_by=by,
+    )
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            f"{mentee.display_name} is already in a group in {program.name}."
+        ) from error
+    _close_open_items_of(program, mentee)
+    if not is_new:
+        from trellis.scheduling.services import meetings_participant_joined
+
+        # The newcomer gets the group's invitations and reminders.
+        meetings_participant_joined(mentorship=group, user=mentee)
+    _record(
+        group,
+        "join",
+        by=by,
+        from_status=group.status,
+        details={"mentee_id": mentee.pk, "mentee": mentee.display_name},
+    )
+    if notify:
+        _notify_joined(group, mentee, by=by, is_new=is_new)
+    return group
+
+
+def _notify_joined(group: Mentorship, mentee: User, *, by: User | None, is_new: bool) -> None:
+    program, mentor = group.program, group.mentor
+    url = mentorship_url(group)
+    if group.status == MentorshipStatus.PROPOSED and is_new:
+        notification_send(
+            recipient=mentor,
+            kind="mentorship.proposed",
+            title=f"{program.name} proposes you lead a group, starting with {mentee.display_name}",
+            body="Confirm or decline the proposal on the group's page.",
+            url=url,
+        )
+    elif by is None or by.pk != mentor.pk:
+        notification_send(
+            recipient=mentor,
+            kind="mentorship.joined",
+            title=f"{mentee.display_name} joined your group in {program.name}",
+            url=url,
+        )
+    if by is None or by.pk != mentee.pk:
+        notification_send(
+            recipient=mentee,
+            kind="mentorship.started",
+            title=f"You are now in {mentor.display_name}'s group in {program.name}",
+            url=url,
+        )
+    for other in group.mentees():
+        if other.pk != mentee.pk:
+            notification_send(
+                recipient=other,
+                kind="mentorship.joined",
+                title=f"{mentee.display_name} joined your group",
+                url=url,
+                send_email=False,
+            )
 
 
 def _expected_end(program: Program, start: dt.datetime) -> dt.date:
@@ -268,7 +427,7 @@ def _record(
 
 
 def _notify_proposed(mentorship: Mentorship) -> None:
-    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.mentee
+    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.pair_mentee
     for recipient, other in ((mentor, mentee), (mentee, mentor)):
         notification_send(
             recipient=recipient,
@@ -280,7 +439,7 @@ def _notify_proposed(mentorship: Mentorship) -> None:
 
 
 def _notify_started(mentorship: Mentorship, by: User | None) -> None:
-    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.mentee
+    program, mentor, mentee = mentorship.program, mentorship.mentor, mentorship.pair_mentee
     url = mentorship_url(mentorship)
     if by is None or by.pk != mentee.pk:
         notification_send(
@@ -300,9 +459,8 @@ def _notify_started(mentorship: Mentorship, by: User | None) -> None:
         )
 
 
-def _close_open_items_of(mentorship: Mentorship) -> None:
+def _close_open_items_of(program: Program, mentee: User) -> None:
     """The mentee has a mentor now: close their other open requests and offers, and say so."""
-    program, mentee = mentorship.program, mentorship.mentee
     now = timezone.now()
     requests = list(
         MentorshipRequest.objects.select_for_update(of=("self",))
@@ -371,6 +529,8 @@ ACTION_VERBS = {
     "end": "ended",
     "extend": "extended",
     "rematch": "ended (rematch)",
+    "leave": "left",
+    "remove": "changed",
 }
 
 
@@ -379,6 +539,7 @@ def _locked_mentorship(mentorship: Mentorship, *, by: User, action: str) -> Ment
     locked = (
         Mentorship.objects.select_for_update(of=("self",))
         .select_related("program", "mentor__profile", "mentee__profile")
+        .prefetch_related(current_members_prefetch())
         .filter(pk=mentorship.pk)
         .first()
     )
@@ -387,6 +548,18 @@ def _locked_mentorship(mentorship: Mentorship, *, by: User, action: str) -> Ment
     role = mentorship_role(mentorship=locked, user=by)
     if role is None:
         raise PermissionDeniedError("Only the pair and the program's managers may do this.")
+    if locked.is_group:
+        if action == "leave" and role != "mentee":
+            raise PermissionDeniedError("Only a member leaves a group; a mentor ends it.")
+        if role == "mentee" and action != "leave":
+            raise PermissionDeniedError(
+                "Only the group's mentor and the program's managers may do this; "
+                "you may leave the group."
+            )
+        if action == "rematch":
+            raise ValidationError("A group is not rematched; its members may leave it.")
+    elif action in GROUP_ONLY_ACTIONS:
+        raise ValidationError("Only a group's members leave it; a pair ends their mentorship.")
     if role == "manager" and action in PAIR_ONLY_ACTIONS:
         raise PermissionDeniedError("Only the mentor and the mentee answer a proposal.")
     if locked.status not in TRANSITIONS[action]:
@@ -409,8 +582,12 @@ def _notify_others(
     body: str = "",
     include_managers: bool = False,
 ) -> None:
-    """Tell the pair (but not whoever acted) and, if asked, the program's managers."""
-    recipients = [mentorship.mentor, mentorship.mentee]
+    """Tell the pair or group (but not whoever acted) and, if asked, the program's managers.
+
+    A group's members are the ones prefetched with the locked row: those who were in it
+    when the action began, even if it has just let them go.
+    """
+    recipients = list(mentorship.participants())
     if include_managers:
         recipients += list(mentorship.program.managers.filter(is_active=True).order_by("pk"))
     seen = {by.pk}
@@ -428,7 +605,21 @@ def _notify_others(
 
 
 def _pair_label(mentorship: Mentorship) -> str:
-    return f"{mentorship.mentor.display_name} and {mentorship.mentee.display_name}"
+    if mentorship.is_group:
+        return f"{mentorship.mentor.display_name}'s group"
+    return f"{mentorship.mentor.display_name} and {mentorship.pair_mentee.display_name}"
+
+
+def _with(mentorship: Mentorship, recipient: User) -> str:
+    """ "with …" for a recipient: the partner, "your group" or the mentor's group."""
+    if not mentorship.is_group:
+        other = (
+            mentorship.pair_mentee if recipient.pk == mentorship.mentor_id else mentorship.mentor
+        )
+        return f"with {other.display_name}"
+    if recipient.pk == mentorship.mentor_id:
+        return "with your group"
+    return f"with {mentorship.mentor.display_name}'s group"
 
 
 @transaction.atomic
@@ -523,6 +714,11 @@ def _finish(
         locked.ended_note = note
         fields.append("ended_note")
     _save(locked, original, fields)
+    if locked.is_group:
+        # Everyone still in the group leaves with it, free to join another.
+        GroupMember.objects.filter(mentorship=locked, left_at__isnull=True).update(
+            left_at=now, left_reason=GroupLeaveReason.GROUP_FINISHED, updated_at=now
+        )
     _record(
         locked,
         action,
@@ -715,6 +911,91 @@ def mentorship_extend(*, mentorship: Mentorship, by: User, until: dt.date) -> Me
     return locked
 
 
+# Groups ---------------------------------------------------------------------------------
+
+GROUP_LEAVE_REASONS = (
+    GroupLeaveReason.GOALS_MET,
+    GroupLeaveReason.NO_TIME,
+    GroupLeaveReason.NOT_A_GOOD_FIT,
+    GroupLeaveReason.LEFT_PROGRAM,
+    GroupLeaveReason.OTHER,
+)
+
+
+def _member_leaves(
+    locked: Mentorship, member: GroupMember, *, by: User, reason: str, note: str
+) -> None:
+    now = timezone.now()
+    member.left_at = now
+    member.left_reason = reason
+    member.left_note = note
+    member.save(update_fields=["left_at", "left_reason", "left_note", "updated_at"])
+    _record(
+        locked,
+        "leave" if by.pk == member.mentee_id else "remove",
+        by=by,
+        from_status=locked.status,
+        note=note,
+        details={
+            "mentee_id": member.mentee_id,
+            "mentee": member.mentee.display_name,
+            "reason": reason,
+        },
+    )
+    # Their place in the group's meetings goes with them.
+    from trellis.scheduling.services import meetings_participant_left
+
+    meetings_participant_left(mentorship=locked, user=member.mentee)
+
+
+@transaction.atomic
+def group_leave(*, mentorship: Mentorship, by: User, reason: str, note: str = "") -> Mentorship:
+    """A member leaves the group, with a reason; the group goes on without them."""
+    locked = _locked_mentorship(mentorship, by=by, action="leave")
+    reason, note = _clean_reason(reason, note, allowed=GROUP_LEAVE_REASONS)
+    member = next(m for m in locked.current_group_members() if m.mentee_id == by.pk)
+    _member_leaves(locked, member, by=by, reason=reason, note=note)
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.left",
+        title=f"{by.display_name} left {_pair_label(locked)}",
+        body=GroupLeaveReason(reason).label + (f": {note}" if note else ""),
+        include_managers=True,
+    )
+    _drop_member(locked, member)
+    return locked
+
+
+@transaction.atomic
+def group_member_remove(
+    *, mentorship: Mentorship, mentee: User, by: User, note: str = ""
+) -> Mentorship:
+    """The mentor or a manager takes a member out of the group; the member is told why."""
+    locked = _locked_mentorship(mentorship, by=by, action="remove")
+    note = _clean_text(note, field="note", required=True, what="why, in a few words")
+    member = next((m for m in locked.current_group_members() if m.mentee_id == mentee.pk), None)
+    if member is None:
+        raise ValidationError(f"{mentee.display_name} is not in this group.")
+    _member_leaves(locked, member, by=by, reason=GroupLeaveReason.REMOVED, note=note)
+    _notify_others(
+        locked,
+        by=by,
+        kind="mentorship.removed",
+        title=f"{by.display_name} took {mentee.display_name} out of {_pair_label(locked)}",
+        body=note,
+        include_managers=True,
+    )
+    _drop_member(locked, member)
+    return locked
+
+
+def _drop_member(group: Mentorship, member: GroupMember) -> None:
+    """The returned group lists its members without the one who just left."""
+    # Kept until now on purpose: the leaver was among those told.
+    group.current_members = [m for m in group.current_group_members() if m.pk != member.pk]  # type: ignore[attr-defined]
+
+
 # Reminders ----------------------------------------------------------------------------------
 
 # "Ends in 2 weeks" goes this long before the expected end; the wrap-up prompt on the day.
@@ -769,19 +1050,17 @@ def _remind(mentorship_id: int, *, wrap_up: bool) -> bool:
         return False
     mentorship = (
         Mentorship.objects.select_related("program", "mentor__profile", "mentee__profile")
+        .prefetch_related(current_members_prefetch())
         .filter(pk=mentorship_id)
         .get()
     )
     end = mentorship.expected_end_on
-    for recipient, other in (
-        (mentorship.mentor, mentorship.mentee),
-        (mentorship.mentee, mentorship.mentor),
-    ):
+    for recipient in mentorship.participants():
         if wrap_up:
             notification_send(
                 recipient=recipient,
                 kind="mentorship.wrap_up",
-                title=f"Time to wrap up your mentorship with {other.display_name}",
+                title=f"Time to wrap up your mentorship {_with(mentorship, recipient)}",
                 body=(
                     "It reached its expected end. Look back on what you achieved, then mark "
                     "it completed, or extend it if you want to go on."
@@ -792,7 +1071,7 @@ def _remind(mentorship_id: int, *, wrap_up: bool) -> bool:
             notification_send(
                 recipient=recipient,
                 kind="mentorship.ending_soon",
-                title=f"Your mentorship with {other.display_name} ends in two weeks",
+                title=f"Your mentorship {_with(mentorship, recipient)} ends in two weeks",
                 body=f"Its expected end is {end:%d %b %Y}. Plan your last meetings, or extend it.",
                 url=mentorship_url(mentorship),
             )
@@ -892,16 +1171,15 @@ def _nudge(mentorship: Mentorship, cadence: Cadence, frequency: str, now: dt.dat
     )
     if not claimed:
         return False
+    if not mentorship.mentee_ids():
+        return True  # a group with nobody in it yet: the marker is set, nobody to tell
     how_often = MeetingFrequency(frequency).label.lower()
     url = reverse("scheduling:schedule", args=[mentorship.pk])
-    for recipient, other in (
-        (mentorship.mentor, mentorship.mentee),
-        (mentorship.mentee, mentorship.mentor),
-    ):
+    for recipient in mentorship.participants():
         notification_send(
             recipient=recipient,
             kind="mentorship.behind",
-            title=f"Time to book your next meeting with {other.display_name}",
+            title=f"Time to book your next meeting {_with(mentorship, recipient)}",
             body=(
                 f"You planned to meet {how_often}, and you have not met for "
                 f"{cadence.behind_after.days} days with nothing booked yet. "

@@ -32,8 +32,10 @@ from trellis.mentorships.forms import (
     DirectoryFilterForm,
     EndForm,
     ExtendForm,
+    LeaveForm,
     MessageForm,
     NoteForm,
+    RemoveForm,
 )
 from trellis.mentorships.selectors import MENTEE_ROLES, MENTOR_ROLES, Participation
 from trellis.programs.models import Enrollment, EnrollmentStatus
@@ -498,13 +500,22 @@ def _render_detail(
 ) -> HttpResponse:
     user = _user(request)
     forms = forms or {}
+    members = mentorship.current_group_members()
     return render(
         request,
         "mentorships/detail.html",
         {
             "mentorship": mentorship,
             "is_mentor": mentorship.mentor_id == user.pk,
-            "is_mentee": mentorship.mentee_id == user.pk,
+            "is_mentee": user.pk in mentorship.mentee_ids(),
+            # None for a former member of a group: they read its page and nothing else.
+            "role": selectors.mentorship_role(mentorship=mentorship, user=user),
+            "members": members,
+            "my_membership": next((m for m in members if m.mentee_id == user.pk), None),
+            "former_members": selectors.group_former_members(mentorship=mentorship),
+            "leave_form": forms.get("leave") or LeaveForm(auto_id="leave_%s"),
+            "remove_form": forms.get("remove")
+            or RemoveForm(auto_id="remove_%s", members=mentorship.mentees()),
             "actions": selectors.mentorship_actions_for(mentorship=mentorship, user=user),
             "history": selectors.mentorship_history(mentorship=mentorship),
             "end_form": forms.get("end") or EndForm(auto_id="end_%s"),
@@ -540,10 +551,16 @@ LIFECYCLE_DONE = {
     "end": "The mentorship has ended.",
     "extend": "The mentorship was extended.",
     "rematch": "The mentorship has ended; the mentee can be matched again.",
+    "leave": "You left the group.",
+    "remove": "The member was taken out of the group.",
 }
 
 
-def _lifecycle_form(action: str, data: Any) -> Any:
+def _lifecycle_form(action: str, data: Any, mentorship: Any) -> Any:
+    if action == "leave":
+        return LeaveForm(data, auto_id="leave_%s")
+    if action == "remove":
+        return RemoveForm(data, auto_id="remove_%s", members=mentorship.mentees())
     if action == "end":
         return EndForm(data, auto_id="end_%s")
     if action == "extend":
@@ -554,6 +571,13 @@ def _lifecycle_form(action: str, data: Any) -> Any:
 
 
 def _lifecycle_call(action: str, mentorship: Any, user: User, data: dict[str, Any]) -> Any:
+    if action == "leave":
+        return services.group_leave(mentorship=mentorship, by=user, **data)
+    if action == "remove":
+        mentee = next(p for p in mentorship.mentees() if p.pk == data["mentee"])
+        return services.group_member_remove(
+            mentorship=mentorship, mentee=mentee, by=user, note=data["note"]
+        )
     service = getattr(services, f"mentorship_{action}")
     return service(mentorship=mentorship, by=user, **data)
 
@@ -568,7 +592,7 @@ def mentorship_act(request: HttpRequest, mentorship_id: int, action: str) -> Htt
         mentorship = selectors.mentorship_detail(mentorship_id=mentorship_id, user=request.user)
     except NotFoundError as error:
         raise Http404(str(error)) from error
-    form = _lifecycle_form(action, request.POST)
+    form = _lifecycle_form(action, request.POST, mentorship)
     if form is not None and not form.is_valid():
         return _render_detail(
             request, mentorship, forms={action: form}, failed_action=action, status=422

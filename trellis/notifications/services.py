@@ -179,13 +179,17 @@ def _reminder_enqueue(*, reminder_id: int, fire_at: datetime) -> None:
         logger.info("The task queue cannot delay; reminder %s waits for cron.", reminder_id)
 
 
-def reminders_cancel(*, key_prefix: str) -> int:
-    """Cancel every pending reminder whose key starts with ``key_prefix``."""
+def reminders_cancel(*, key_prefix: str, recipient: User | None = None) -> int:
+    """Cancel every pending reminder whose key starts with ``key_prefix`` (only recipient's
+    when given, e.g. someone who left a group keeps none of its meetings' reminders)."""
     if not key_prefix:
         raise ValueError("Refusing to cancel every reminder: give a key prefix.")
-    return Reminder.objects.filter(
+    reminders = Reminder.objects.filter(
         key__startswith=key_prefix, sent_at__isnull=True, cancelled_at__isnull=True
-    ).update(cancelled_at=timezone.now(), updated_at=timezone.now())
+    )
+    if recipient is not None:
+        reminders = reminders.filter(recipient_id=recipient.pk)
+    return reminders.update(cancelled_at=timezone.now(), updated_at=timezone.now())
 
 
 def reminders_cancel_keys(*, keys: Iterable[str]) -> int:

@@ -89,7 +89,10 @@ class ProgramForm(ServiceErrorsMixin, forms.Form):
         min_value=MIN_CAPACITY,
         max_value=MAX_CAPACITY,
         label="Mentees per mentor",
-        help_text="How many mentees a mentor takes by default.",
+        help_text=(
+            "How many mentees a mentor takes by default; in a group program, the size of "
+            "the mentor's group."
+        ),
     )
     expected_length_weeks = forms.IntegerField(
         min_value=MIN_WEEKS, max_value=MAX_WEEKS, label="Expected length (weeks)"

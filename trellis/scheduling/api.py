@@ -1,7 +1,9 @@
 """REST endpoints for finding a time, proposals and meetings (mounted at /api/v1/).
 
-The pair arrange meetings; the program's managers (and staff) may read times and status,
-never notes (private notes are their author's alone).
+The pair (or a group's mentor and current members) arrange meetings; in a group only the
+mentor books, answers proposals and changes meetings, members propose times to the
+mentor. The program's managers (and staff) may read times and status, never notes
+(private notes are their author's alone). A member who left a group is an outsider (404).
 """
 
 from __future__ import annotations
@@ -30,12 +32,22 @@ class LocalTimeOut(Schema):
     time_zone: str
 
 
+class PersonTimeOut(LocalTimeOut):
+    user_id: int
+    name: str
+
+
 class SlotOut(Schema):
     start: dt.datetime = Field(description="UTC start.")
     end: dt.datetime
-    is_within_contact_hours: bool
+    is_within_contact_hours: bool = Field(description="Inside everyone's contact hours.")
     yours: LocalTimeOut
-    partners: LocalTimeOut
+    partners: LocalTimeOut | None = Field(
+        description="A pair's partner's local time; null for a group (see others)."
+    )
+    others: list[PersonTimeOut] = Field(
+        description="Everyone else's local time: the partner, or the group's other people."
+    )
 
 
 class SlotSearchOut(Schema):
@@ -47,6 +59,15 @@ class SlotSearchOut(Schema):
 class ProposalIn(Schema):
     options: list[dt.datetime] = Field(description="One to three UTC starts from /slots.")
     duration_minutes: int = 60
+    agenda: str = ""
+
+
+class BookIn(Schema):
+    start: dt.datetime = Field(description="A UTC start from /slots.")
+    duration_minutes: int = 60
+    frequency: Frequency = Frequency.ONCE
+    count: int | None = None
+    until: dt.date | None = None
     agenda: str = ""
 
 
@@ -117,8 +138,8 @@ class LogOut(Schema):
     recurrence_id: str
     outcome: str
     minutes: int | None
-    shared_notes: str | None = Field(description="Only for the pair.")
-    next_steps: str | None = Field(description="Only for the pair.")
+    shared_notes: str | None = Field(description="Only for the pair or the group's people.")
+    next_steps: str | None = Field(description="Only for the pair or the group's people.")
     private_note: str | None = Field(description="Only your own.")
 
 
@@ -134,6 +155,8 @@ def _mentorship(request: HttpRequest, mentorship_id: int) -> Any:
 def _pair_mentorship(request: HttpRequest, mentorship_id: int) -> Any:
     mentorship = _mentorship(request, mentorship_id)
     if not selectors.is_participant(mentorship=mentorship, user=_user(request)):
+        if mentorship.is_group:
+            raise PermissionDeniedError("Only the group's mentor and members find times to meet.")
         raise PermissionDeniedError("Only the mentor and the mentee find times to meet.")
     return mentorship
 
@@ -155,7 +178,7 @@ def _proposal_out(proposal: MeetingProposal) -> dict[str, Any]:
 @router.get(
     "/mentorships/{mentorship_id}/slots",
     response=SlotSearchOut,
-    summary="Mutual free slots of the pair, ranked, or why there are none",
+    summary="Common free slots of the pair or group, ranked, or why there are none",
 )
 def slots(
     request: HttpRequest, mentorship_id: int, duration_minutes: int = 60, weeks: int = 3
@@ -166,32 +189,39 @@ def slots(
     search = selectors.find_times(
         mentorship=mentorship, viewer=user, duration=dt.timedelta(minutes=minutes), weeks=weeks
     )
-    partner_zone = selectors.user_zone(selectors.partner_of(mentorship, user))
+    others = [
+        (person, selectors.user_zone(person)) for person in selectors.others_of(mentorship, user)
+    ]
     own_zone = selectors.user_zone(user)
-    return {
-        "outcome": search.outcome,
-        "reason": search.reason,
-        "slots": [
+    slots_out = []
+    for slot in search.slots[:100]:
+        times = [
+            {
+                "user_id": person.pk,
+                "name": selectors.display_name(person),
+                "start": span.start,
+                "end": span.end,
+                "time_zone": zone,
+            }
+            for (person, zone), span in zip(others, slot.for_others, strict=True)
+        ]
+        slots_out.append(
             {
                 "start": slot.start,
                 "end": slot.end,
                 "is_within_contact_hours": slot.is_within_contact_hours,
                 "yours": {"start": slot.for_a.start, "end": slot.for_a.end, "time_zone": own_zone},
-                "partners": {
-                    "start": slot.for_b.start,
-                    "end": slot.for_b.end,
-                    "time_zone": partner_zone,
-                },
+                "partners": None if mentorship.is_group else times[0],
+                "others": times,
             }
-            for slot in search.slots[:100]
-        ],
-    }
+        )
+    return {"outcome": search.outcome, "reason": search.reason, "slots": slots_out}
 
 
 @router.get(
     "/mentorships/{mentorship_id}/meeting-proposals",
     response=list[ProposalOut],
-    summary="The pair's recent proposals",
+    summary="The pair's or group's recent proposals",
 )
 def proposal_list(request: HttpRequest, mentorship_id: int) -> list[dict[str, Any]]:
     mentorship = _mentorship(request, mentorship_id)
@@ -263,10 +293,34 @@ def _meeting_out(item: selectors.MeetingOccurrence, zone_name: str) -> dict[str,
     }
 
 
+@router.post(
+    "/mentorships/{mentorship_id}/meetings",
+    response={201: MeetingOut},
+    summary="Book a found time, once or repeating (in a group: its mentor, for everyone)",
+)
+def meeting_book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> Status[Any]:
+    user = _user(request)
+    series = services.series_book(
+        mentorship=_mentorship(request, mentorship_id),
+        by=user,
+        start=payload.start,
+        duration_minutes=payload.duration_minutes,
+        frequency=payload.frequency,
+        count=payload.count,
+        until=payload.until,
+        agenda=payload.agenda,
+    )
+    now = timezone.now()
+    first = selectors.expand(
+        [selectors.series_for_system(series_pk=series.pk)], start=now, end=now + MAX_WINDOW
+    )[0]
+    return Status(201, _meeting_out(first, selectors.user_zone(user)))
+
+
 @router.get(
     "/mentorships/{mentorship_id}/meetings",
     response=list[MeetingOut],
-    summary="The pair's meetings in a window, each in UTC and the viewer's local time",
+    summary="The pair's or group's meetings in a window, in UTC and the viewer's local time",
 )
 def meeting_list(
     request: HttpRequest,

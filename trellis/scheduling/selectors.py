@@ -1,4 +1,11 @@
-"""Reads for scheduling: each person's schedule, mutual slots, occurrences, calendar events."""
+"""Reads for scheduling: each person's schedule, common slots, occurrences, calendar events.
+
+A mentorship's people are a pair (mentor and mentee) or a group (the mentor and the
+current members); everything here asks ``participants()``/``participant_ids()`` or
+filters with ``participant_filter``, and loads a group's members with
+``current_members_prefetch`` so a page's queries do not grow with the group. A member who
+left is an outsider to the group's meetings from then on.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError
 from trellis.core.time import get_zone
-from trellis.mentorships.models import ONGOING_STATUSES, Mentorship
-from trellis.mentorships.selectors import mentorship_role
+from trellis.mentorships.models import (
+    ONGOING_STATUSES,
+    GroupMember,
+    Mentorship,
+    participant_filter,
+)
+from trellis.mentorships.selectors import current_members_prefetch, mentorship_role
 from trellis.profiles.models import AvailabilityWindow
 from trellis.scheduling.models import (
     AvailabilityException,
@@ -30,13 +42,14 @@ from trellis.scheduling.models import (
 )
 from trellis.scheduling.recurrence import Occurrence, occurrences, parse_recurrence_id
 from trellis.scheduling.slots import (
+    ALL_WEEKDAYS,
     ContactHours,
     DateException,
     PersonSchedule,
     SlotSearch,
     TimeWindow,
     WeeklyWindow,
-    mutual_slots,
+    common_slots,
 )
 from trellis.scheduling.zones import Interval
 
@@ -54,15 +67,27 @@ def scheduling_role(*, mentorship: Mentorship, user: Any) -> str | None:
 
 
 def is_participant(*, mentorship: Mentorship, user: Any) -> bool:
+    """One of the pair, or the group's mentor or a current member."""
     return scheduling_role(mentorship=mentorship, user=user) in ("mentor", "mentee")
 
 
+def leads_meetings(*, mentorship: Mentorship, user: Any) -> bool:
+    """Whether user books and changes the meetings: either of a pair; a group's mentor."""
+    if mentorship.is_group:
+        return bool(getattr(user, "pk", None)) and user.pk == mentorship.mentor_id
+    return is_participant(mentorship=mentorship, user=user)
+
+
 def mentorship_for_scheduling(*, mentorship_id: int, user: Any) -> Mentorship:
-    """The mentorship if user is one of the pair or may manage it; NotFoundError otherwise."""
+    """The mentorship if user takes part in it now or may manage it; NotFoundError otherwise.
+
+    A member who left a group gets NotFoundError, as an outsider does.
+    """
     mentorship = (
         Mentorship.objects.select_related(
             "program", "mentor__profile", "mentee__profile", "program__organisation"
         )
+        .prefetch_related(current_members_prefetch())
         .filter(pk=mentorship_id)
         .first()
     )
@@ -72,7 +97,27 @@ def mentorship_for_scheduling(*, mentorship_id: int, user: Any) -> Mentorship:
 
 
 def partner_of(mentorship: Mentorship, user: Any) -> User:
-    return mentorship.mentee if user.pk == mentorship.mentor_id else mentorship.mentor
+    """A pair's other person (in a group: the mentor, or for the mentor the first member)."""
+    others = others_of(mentorship, user)
+    return others[0] if others else mentorship.mentor
+
+
+def others_of(mentorship: Mentorship, user: Any) -> list[User]:
+    """Everyone in the mentorship now but user: a pair's partner, a group's other people."""
+    return list(mentorship.others_than(user.pk))
+
+
+def with_label(mentorship: Mentorship, user: Any) -> str:
+    """Who user meets: the partner's name, "your group" for its mentor, else "Mara's group"."""
+    if not mentorship.is_group:
+        return display_name(partner_of(mentorship, user))
+    if getattr(user, "pk", None) == mentorship.mentor_id:
+        return "your group"
+    return group_name(mentorship)
+
+
+def group_name(mentorship: Mentorship) -> str:
+    return f"{display_name(mentorship.mentor)}'s group"
 
 
 def user_zone(user: Any) -> str:
@@ -93,18 +138,34 @@ def _series() -> QuerySet[MeetingSeries]:
         "mentorship__mentor__profile",
         "mentorship__mentee__profile",
         "organiser__profile",
-    ).prefetch_related(Prefetch("changes", queryset=OccurrenceChange.objects.order_by("pk")))
+    ).prefetch_related(
+        Prefetch("changes", queryset=OccurrenceChange.objects.order_by("pk")),
+        current_members_prefetch("mentorship__"),
+    )
+
+
+def _taking_part(user_ids: list[int]) -> Q:
+    """Series of mentorships in which any of the users takes part now (no duplicate rows)."""
+    member = GroupMember.objects.filter(
+        mentorship_id=OuterRef("mentorship_id"), mentee_id__in=user_ids, left_at__isnull=True
+    )
+    return (
+        Q(mentorship__mentor_id__in=user_ids)
+        | Q(mentorship__mentee_id__in=user_ids)
+        | Q(Exists(member))
+    )
 
 
 def series_of_users(
     *, user_ids: Iterable[int], exclude_pk: int | None = None
 ) -> list[MeetingSeries]:
-    """The active series any of the users takes part in, with their changes, in two queries."""
+    """The active series any of the users takes part in, with their changes, in three queries.
+
+    A group's series count for its mentor and current members; a member who left is free
+    of them.
+    """
     ids = list(user_ids)
-    series = _series().filter(
-        Q(mentorship__mentor_id__in=ids) | Q(mentorship__mentee_id__in=ids),
-        status=SeriesStatus.ACTIVE,
-    )
+    series = _series().filter(_taking_part(ids), status=SeriesStatus.ACTIVE)
     if exclude_pk is not None:
         series = series.exclude(pk=exclude_pk)
     return list(series.order_by("pk"))
@@ -149,28 +210,76 @@ def busy_from_meetings(
     return [(item.start, item.end) for item in expand(series, start=start, end=end)]
 
 
-def _calendar_busy(user: User, start: dt.datetime, end: dt.datetime) -> list[Interval]:
-    """Busy time from the person's subscribed calendar, once the calendars app offers it."""
+def _meeting_busy_by_user(
+    user_ids: list[int], start: dt.datetime, end: dt.datetime, exclude_pk: int | None
+) -> dict[int, list[Interval]]:
+    """Each user's busy time from Trellis meetings, every series read and expanded once."""
+    busy: dict[int, list[Interval]] = {user_id: [] for user_id in user_ids}
+    for series in series_of_users(user_ids=user_ids, exclude_pk=exclude_pk):
+        people = [pk for pk in series.mentorship.participant_ids() if pk in busy]
+        if not people:
+            continue
+        for occurrence in occurrences(
+            series.rule(), start=start, end=end, exceptions=series.exceptions()
+        ):
+            for person_id in people:
+                busy[person_id].append((occurrence.start, occurrence.end))
+    return busy
+
+
+def _calendar_busy_by_user(
+    user_ids: list[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[Interval]]:
+    """Busy time from the people's subscribed calendars, once the calendars app offers it."""
     try:
         from trellis.calendars import selectors as calendar_selectors
     except ImportError:
-        return []
-    busy_intervals_for = getattr(calendar_selectors, "busy_intervals_for", None)
-    if busy_intervals_for is None:
-        return []
-    return list(busy_intervals_for(user=user, start=start, end=end))
+        return {}
+    for_users = getattr(calendar_selectors, "busy_intervals_for_users", None)
+    if for_users is not None:
+        return dict(for_users(user_ids=user_ids, start=start, end=end))
+    return {}
 
 
-def _contact_hours(mentorship: Mentorship, user: User) -> ContactHours | None:
+def _contact_hours_by_user(
+    mentorship: Mentorship, users: list[User]
+) -> dict[int, ContactHours | None]:
+    """Each person's contact hours for the mentorship, in one query whatever their number.
+
+    The agreements app decides them: the person's agreement part when it says so, else
+    their profile's (every day), else None (any time). Its ``contact_hours_for_people``
+    reads a group at once when it offers one; until then the same rule is applied here to
+    the parts read in one query, as ``agreements.selectors.contact_hours_for`` applies it
+    to one person (that costs a query per person, which a group page cannot afford).
+    """
     try:
         from trellis.agreements import selectors as agreement_selectors
+        from trellis.agreements.models import AgreementPart
     except ImportError:
-        agreement_selectors = None  # type: ignore[assignment]
-    contact_hours_for = getattr(agreement_selectors, "contact_hours_for", None)
-    if contact_hours_for is not None:
-        hours = contact_hours_for(mentorship=mentorship, user=user)
-        if hours is not None:
-            return hours
+        return {user.pk: _profile_contact_hours(user) for user in users}
+    for_people = getattr(agreement_selectors, "contact_hours_for_people", None)
+    if for_people is not None:
+        return dict(for_people(mentorship=mentorship, users=users))
+    parts = {
+        part.user_id: part
+        for part in AgreementPart.objects.filter(
+            agreement__mentorship=mentorship, user_id__in=[user.pk for user in users]
+        )
+    }
+    hours: dict[int, ContactHours | None] = {}
+    for user in users:
+        part = parts.get(user.pk)
+        if part is not None and part.contact_hours_start and part.contact_hours_end:
+            weekdays = frozenset(part.contact_weekdays) or ALL_WEEKDAYS
+            hours[user.pk] = ContactHours(
+                part.contact_hours_start, part.contact_hours_end, weekdays=weekdays
+            )
+        else:
+            hours[user.pk] = _profile_contact_hours(user)
+    return hours
+
+
+def _profile_contact_hours(user: User) -> ContactHours | None:
     profile = getattr(user, "profile", None)
     start = getattr(profile, "contact_hours_start", None)
     end = getattr(profile, "contact_hours_end", None)
@@ -201,36 +310,85 @@ def person_schedule(
     end: dt.datetime,
     exclude_series_pk: int | None = None,
 ) -> PersonSchedule:
-    """What slot finding knows about user between start and end, in three or four queries."""
-    profile = getattr(user, "profile", None)
-    windows: list[WeeklyWindow] = []
-    if profile is not None:
-        for window in AvailabilityWindow.objects.filter(profile=profile).order_by(
-            "weekday", "start_time"
-        ):
-            windows.extend(_split_at_midnight(window.weekday, window.start_time, window.end_time))
-    zone = get_zone(getattr(profile, "time_zone", None))
-    first_day = start.astimezone(zone).date() - dt.timedelta(days=1)
-    last_day = end.astimezone(zone).date() + dt.timedelta(days=1)
-    exceptions = tuple(
-        DateException(
-            exception.date,
-            tuple(TimeWindow(_parse_time(a), _parse_time(b)) for a, b in exception.windows),
+    """What slot finding knows about user between start and end."""
+    (schedule,) = people_schedules(
+        users=[user],
+        mentorship=mentorship,
+        start=start,
+        end=end,
+        exclude_series_pk=exclude_series_pk,
+    )
+    return schedule
+
+
+def people_schedules(
+    *,
+    users: Iterable[User],
+    mentorship: Mentorship,
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude_series_pk: int | None = None,
+) -> list[PersonSchedule]:
+    """What slot finding knows about each of the users, in a fixed number of queries.
+
+    Weekly windows, date exceptions, busy time from Trellis meetings and subscribed
+    calendars, and contact hours: each read once for everybody, so finding a time for a
+    group costs what it costs for a pair. The users need their profiles loaded.
+    """
+    people = list(users)
+    ids = [person.pk for person in people]
+    profiles = {
+        person.pk: profile
+        for person in people
+        if (profile := getattr(person, "profile", None)) is not None
+    }
+    windows: dict[int, list[WeeklyWindow]] = {pk: [] for pk in ids}
+    profile_owner = {profile.pk: user_id for user_id, profile in profiles.items()}
+    for window in AvailabilityWindow.objects.filter(profile_id__in=list(profile_owner)).order_by(
+        "profile_id", "weekday", "start_time"
+    ):
+        windows[profile_owner[window.profile_id]].extend(
+            _split_at_midnight(window.weekday, window.start_time, window.end_time)
         )
+    zones = {pk: get_zone(getattr(profiles.get(pk), "time_zone", None)) for pk in ids}
+    days = {
+        pk: (
+            start.astimezone(zone).date() - dt.timedelta(days=1),
+            end.astimezone(zone).date() + dt.timedelta(days=1),
+        )
+        for pk, zone in zones.items()
+    }
+    exceptions: dict[int, list[DateException]] = {pk: [] for pk in ids}
+    if ids:
+        first_day = min(first for first, _ in days.values())
+        last_day = max(last for _, last in days.values())
         for exception in AvailabilityException.objects.filter(
-            user=user, date__range=(first_day, last_day)
+            user_id__in=ids, date__range=(first_day, last_day)
+        ).order_by("user_id", "date"):
+            first, last = days[exception.user_id]
+            if first <= exception.date <= last:
+                exceptions[exception.user_id].append(
+                    DateException(
+                        exception.date,
+                        tuple(
+                            TimeWindow(_parse_time(a), _parse_time(b)) for a, b in exception.windows
+                        ),
+                    )
+                )
+    meetings = _meeting_busy_by_user(ids, start, end, exclude_series_pk) if ids else {}
+    calendars = _calendar_busy_by_user(ids, start, end) if ids else {}
+    contact_hours = _contact_hours_by_user(mentorship, people) if ids else {}
+    return [
+        PersonSchedule(
+            name=display_name(person),
+            time_zone=str(zones[person.pk].key),
+            weekly_windows=tuple(windows[person.pk]),
+            date_exceptions=tuple(exceptions[person.pk]),
+            contact_hours=contact_hours.get(person.pk),
+            busy=tuple(meetings.get(person.pk, [])) + tuple(calendars.get(person.pk, [])),
         )
-    )
-    busy = busy_from_meetings(user=user, start=start, end=end, exclude_pk=exclude_series_pk)
-    busy += _calendar_busy(user, start, end)
-    return PersonSchedule(
-        name=display_name(user),
-        time_zone=str(zone.key),
-        weekly_windows=tuple(windows),
-        date_exceptions=exceptions,
-        contact_hours=_contact_hours(mentorship, user),
-        busy=tuple(busy),
-    )
+        for person in people
+    ]
 
 
 def search_horizon(
@@ -252,22 +410,21 @@ def find_times(
     now: dt.datetime | None = None,
     exclude_series_pk: int | None = None,
 ) -> SlotSearch:
-    """The pair's mutual free slots, ranked, seen by viewer (person a), or why there are none."""
+    """The common free slots of everyone in the mentorship, ranked, seen by viewer.
+
+    Person a is the viewer; ``Slot.for_others`` follows ``others_of(mentorship, viewer)``
+    (a pair's partner; a group's mentor, then its members by joining order). Without a
+    slot, ``reason`` says why, to the viewer.
+    """
     start, end = search_horizon(weeks=weeks, now=now)
-    partner = partner_of(mentorship, viewer)
-    schedules = [
-        person_schedule(
-            user=person,
-            mentorship=mentorship,
-            start=start,
-            end=end,
-            exclude_series_pk=exclude_series_pk,
-        )
-        for person in (viewer, partner)
-    ]
-    return mutual_slots(
-        schedules[0], schedules[1], duration=duration, horizon_start=start, horizon_end=end
+    schedules = people_schedules(
+        users=[viewer, *others_of(mentorship, viewer)],
+        mentorship=mentorship,
+        start=start,
+        end=end,
+        exclude_series_pk=exclude_series_pk,
     )
+    return common_slots(schedules, duration=duration, horizon_start=start, horizon_end=end)
 
 
 # Meetings as people see them ------------------------------------------------------------
@@ -282,10 +439,19 @@ def meetings_for_mentorship(
 
 @dataclass(frozen=True)
 class UpcomingMeeting:
+    """One of the person's next meetings in their zone, and whom it is with.
+
+    ``partner`` is a pair's other person; in a group the mentor (for a member) or None
+    (for the mentor). ``with_label`` names it for both: the partner, "your group" or
+    "Mara's group"; ``others`` lists everyone else in it.
+    """
+
     item: MeetingOccurrence
-    partner: User
+    partner: User | None
     local_start: dt.datetime
     local_end: dt.datetime
+    with_label: str = ""
+    others: tuple[User, ...] = ()
 
 
 UPCOMING_HORIZON = dt.timedelta(days=60)
@@ -294,21 +460,34 @@ UPCOMING_HORIZON = dt.timedelta(days=60)
 def upcoming_meetings(
     *, user: User, limit: int = 5, now: dt.datetime | None = None
 ) -> list[UpcomingMeeting]:
-    """The person's next meetings in their own zone, in two queries whatever their number."""
+    """The person's next meetings in their own zone, in fixed queries whatever their number.
+
+    Pairs' and groups' alike (a group's for its mentor and current members).
+    """
     now = now or timezone.now()
     series = [
         s for s in series_of_users(user_ids=[user.pk]) if s.mentorship.status in ONGOING_STATUSES
     ]
     zone = ZoneInfo(user_zone(user))
-    return [
-        UpcomingMeeting(
-            item=item,
-            partner=partner_of(item.series.mentorship, user),
-            local_start=item.start.astimezone(zone),
-            local_end=item.end.astimezone(zone),
+    upcoming = []
+    for item in expand(series, start=now, end=now + UPCOMING_HORIZON)[:limit]:
+        mentorship = item.series.mentorship
+        others = tuple(others_of(mentorship, user))
+        if not mentorship.is_group:
+            partner: User | None = partner_of(mentorship, user)
+        else:
+            partner = None if user.pk == mentorship.mentor_id else mentorship.mentor
+        upcoming.append(
+            UpcomingMeeting(
+                item=item,
+                partner=partner,
+                local_start=item.start.astimezone(zone),
+                local_end=item.end.astimezone(zone),
+                with_label=with_label(mentorship, user),
+                others=others,
+            )
         )
-        for item in expand(series, start=now, end=now + UPCOMING_HORIZON)[:limit]
-    ]
+    return upcoming
 
 
 def proposals_for(*, mentorship: Mentorship) -> list[MeetingProposal]:
@@ -339,6 +518,7 @@ def series_for_system(*, series_pk: int) -> MeetingSeries:
 def proposal_for(*, proposal_id: int, user: Any) -> MeetingProposal:
     proposal = (
         MeetingProposal.objects.select_related("mentorship__program", "proposer__profile")
+        .prefetch_related(current_members_prefetch("mentorship__"))
         .filter(pk=proposal_id)
         .first()
     )
@@ -349,7 +529,11 @@ def proposal_for(*, proposal_id: int, user: Any) -> MeetingProposal:
 
 @dataclass(frozen=True)
 class LogView:
-    """A meeting log as one viewer may see it: managers get outcome and length only."""
+    """A meeting log as one viewer may see it: managers get outcome and length only.
+
+    The shared notes and next steps are for everyone taking part now (a pair, a group's
+    mentor and current members); a private note is its author's alone.
+    """
 
     log: MeetingLog
     shared_notes: str | None
@@ -472,7 +656,7 @@ def calendar_event_for(series: MeetingSeries, *, url: str = "") -> Any:
     local_start = rule.first_start.astimezone(zone)
     mentorship = series.mentorship
     organiser = series.organiser
-    people = [mentorship.mentor, mentorship.mentee]
+    people = mentorship.participants()
     overrides = []
     for change in series.changes.all():
         recurrence_id = parse_recurrence_id(change.recurrence_id, zone)
@@ -490,8 +674,7 @@ def calendar_event_for(series: MeetingSeries, *, url: str = "") -> Any:
     return CalendarEvent(
         uid=series.uid,
         sequence=series.sequence,
-        summary=f"Mentoring: {display_name(mentorship.mentor)} and "
-        f"{display_name(mentorship.mentee)}",
+        summary=_summary(mentorship),
         start=local_start,
         end=local_start + series.duration,
         organizer=Person(display_name(organiser), organiser.email),
@@ -509,7 +692,19 @@ def calendar_event_for(series: MeetingSeries, *, url: str = "") -> Any:
     )
 
 
+def _summary(mentorship: Mentorship) -> str:
+    """The event's title: the pair's names, or the group's (which outlives its members)."""
+    if mentorship.is_group:
+        return f"Mentoring: {group_name(mentorship)}"
+    return f"Mentoring: {display_name(mentorship.mentor)} and {display_name(mentorship.mentee)}"
+
+
 def calendar_events_for(*, user: User) -> list[Any]:
-    """Every series the user takes part in (cancelled ones too, so clients drop them)."""
-    series = _series().filter(Q(mentorship__mentor_id=user.pk) | Q(mentorship__mentee_id=user.pk))
+    """Every series the user takes part in now (cancelled ones too, so clients drop them).
+
+    A group's series are in its mentor's and current members' feeds; a member who left
+    no longer finds them there (they were sent a cancellation when they left). In fixed
+    queries whatever the number of series or of people in them.
+    """
+    series = _series().filter(participant_filter(user.pk, path="mentorship__"))
     return [calendar_event_for(item) for item in series.order_by("pk")]

@@ -12,13 +12,24 @@ page and the API. Date-specific availability exceptions are edited in availabili
 profile's "Days that differ" page and API). Not done: using the agreement's "first meeting
 in person" to pre-fill the first proposal's modality.
 
+Groups (a mentor and the current members of their group, see mentorships.models): a
+group meets as one; every time offered must be free for all of them, every member is
+invited and reminded. The mentor leads: in a group only the mentor books, answers
+proposals and changes or cancels the group's meetings (they are organised in the
+mentor's zone); a member proposes times to the mentor, withdraws their own proposal and
+writes meeting logs. A member who leaves is taken out (``meetings_participant_left``):
+their reminders are cancelled and each active series is cancelled in their calendar.
+
 Rules every service keeps:
-- Only the two people of the mentorship change its meetings; managers only read.
+- Only the people of the mentorship change its meetings (in a group, its mentor);
+  managers only read. A member who left is an outsider.
 - A refusal raises (ValidationError, PermissionDeniedError or NotFoundError) and changes
   nothing: every service runs in one transaction.
-- Booking and moving lock both people's user rows (in pk order, so two bookings never
-  deadlock) and then check their other meetings for an overlap: two people booking the
-  same slot of the same person at once get one meeting and one clear refusal.
+- Locks are taken in one order: the mentorship row, then the series or proposal, then
+  the people's user rows (in pk order), so two services never deadlock. Booking and
+  moving lock every participant's row and then check their other meetings for an
+  overlap: two people booking the same slot of the same person at once get one meeting
+  and one clear refusal, whether the slot is a pair's or a group's.
 - Invitations, reminders and notifications go out on commit only.
 """
 
@@ -28,18 +39,20 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.core.errors import PermissionDeniedError
 from trellis.mentorships.models import ONGOING_STATUSES, Mentorship, MentorshipStatus
+from trellis.mentorships.selectors import current_members_prefetch
 from trellis.notifications.models import Reminder
 from trellis.notifications.selectors import reminder_offsets_for_users, reminders_pending
 from trellis.notifications.services import (
@@ -89,6 +102,13 @@ NOT_FREE = (
     "That time is not free for you both: pick a time inside both people's availability "
     "(as “Find a time” lists them)."
 )
+NOT_FREE_FOR_GROUP = (
+    "That time is not free for everyone in the group: pick a time inside everyone's "
+    "availability (as “Find a time” lists them)."
+)
+GROUP_MENTOR_LEADS = (
+    "In a group the mentor books, accepts and changes the meetings; you may propose times to them."
+)
 
 
 def meetings_url(mentorship: Mentorship) -> str:
@@ -99,8 +119,20 @@ def meetings_url(mentorship: Mentorship) -> str:
 
 
 def _require_pair(mentorship: Mentorship, by: User) -> None:
+    """by takes part in the mentorship now: one of the pair, a group's mentor or member."""
     if not selectors.is_participant(mentorship=mentorship, user=by):
+        if mentorship.is_group:
+            raise PermissionDeniedError(
+                "Only the group's mentor and members arrange the group's meetings."
+            )
         raise PermissionDeniedError("Only the mentor and the mentee arrange their meetings.")
+
+
+def _require_lead(mentorship: Mentorship, by: User) -> None:
+    """by may book and change the meetings: either of a pair, only a group's mentor."""
+    _require_pair(mentorship, by)
+    if not selectors.leads_meetings(mentorship=mentorship, user=by):
+        raise PermissionDeniedError(GROUP_MENTOR_LEADS)
 
 
 def _require_active(mentorship: Mentorship) -> None:
@@ -121,8 +153,12 @@ def _clean_duration(minutes: int) -> int:
 
 
 def _lock_people(mentorship: Mentorship) -> None:
-    """Lock both people's user rows in pk order: bookings touching a person queue up."""
-    ids = sorted({mentorship.mentor_id, mentorship.mentee_id})
+    """Lock every participant's user row in pk order: bookings touching a person queue up.
+
+    The fixed order means two bookings sharing people (a pair and a group with the same
+    mentor, two groups with a common member) wait for each other and never deadlock.
+    """
+    ids = sorted(set(mentorship.participant_ids()))
     list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
@@ -133,12 +169,12 @@ def _overlap_name(
     exclude_pk: int | None = None,
     exclude_recurrence_id: str | None = None,
 ) -> str | None:
-    """The name of whichever of the pair has another meeting overlapping the intervals."""
+    """The name of whoever of the people has another meeting overlapping the intervals."""
     if not intervals:
         return None
     start = min(a for a, _ in intervals)
     end = max(b for _, b in intervals)
-    people = {mentorship.mentor_id: mentorship.mentor, mentorship.mentee_id: mentorship.mentee}
+    people = {person.pk: person for person in mentorship.participants()}
     others = selectors.series_of_users(user_ids=list(people))
     for item in selectors.expand(others, start=start, end=end):
         if item.series.pk == exclude_pk and (
@@ -146,8 +182,7 @@ def _overlap_name(
         ):
             continue
         if any(item.start < b and a < item.end for a, b in intervals):
-            other = item.series.mentorship
-            for person_id in (other.mentor_id, other.mentee_id):
+            for person_id in item.series.mentorship.participant_ids():
                 if person_id in people:
                     return selectors.display_name(people[person_id])
     return None
@@ -212,7 +247,7 @@ def _require_mutual_slot(
     exclude_series_pk: int | None = None,
     field: str = "options",
 ) -> None:
-    """Each start must be one of the pair's mutual free slots (as "Find a time" shows)."""
+    """Each start must be one of the people's common free slots (as "Find a time" shows)."""
     now = timezone.now()
     latest = max(starts)
     weeks = max(1, -(-(latest - now).days // 7) + 1)
@@ -231,22 +266,27 @@ def _require_mutual_slot(
     free = {slot.start for slot in search.slots}
     for start in starts:
         if start not in free:
-            raise ValidationError({field: NOT_FREE})
+            raise ValidationError({field: NOT_FREE_FOR_GROUP if mentorship.is_group else NOT_FREE})
 
 
 # Side effects, on commit ----------------------------------------------------------------
 
 
 def _people(series: MeetingSeries) -> list[User]:
-    return [series.mentorship.mentor, series.mentorship.mentee]
+    """Everyone the series is for now: the pair, or the group's mentor and current members."""
+    return list(series.mentorship.participants())
 
 
-def _send_invitation(series: MeetingSeries, method: str, recurrence_id: str | None) -> None:
+def _invitation_sender() -> Any:
     try:
         from trellis.calendars import services as calendar_services
     except ImportError:
-        return
-    invitation_send = getattr(calendar_services, "invitation_send", None)
+        return None
+    return getattr(calendar_services, "invitation_send", None)
+
+
+def _send_invitation(series: MeetingSeries, method: str, recurrence_id: str | None) -> None:
+    invitation_send = _invitation_sender()
     if invitation_send is None:
         return
     fresh = selectors.series_for_system(series_pk=series.pk)
@@ -284,7 +324,7 @@ def _planned_reminders(
     now: dt.datetime,
     offsets_by_user: Mapping[int, tuple[dt.timedelta, ...]] | None = None,
 ) -> list[PlannedReminder]:
-    """The reminders of the occurrences that still lie ahead, for both of the pair.
+    """The reminders of the occurrences that still lie ahead, for everyone taking part.
 
     Each person is reminded at their own offsets (notifications' ReminderPreference; read
     here in one query unless the caller passes ``offsets_by_user`` for a whole batch).
@@ -299,9 +339,9 @@ def _planned_reminders(
     planned = []
     for item in items:
         for person in people:
-            partner = selectors.partner_of(series.mentorship, person)
+            with_whom = selectors.with_label(series.mentorship, person)
             local = item.start.astimezone(ZoneInfo(selectors.user_zone(person)))
-            title = f"Meeting with {selectors.display_name(partner)} at {local:%a %d %b %H:%M}"
+            title = f"Meeting with {with_whom} at {local:%a %d %b %H:%M}"
             for offset in (offsets_by_user or {}).get(person.pk, REMINDER_OFFSETS):
                 fire_at = item.start - offset
                 if fire_at <= now:
@@ -350,18 +390,25 @@ def _announce(
     *,
     by: User,
     title: str,
+    group_title: str | None = None,
     method: str = "REQUEST",
     recurrence_id: str | None = None,
 ) -> None:
-    """Tell the partner in the app now (stored with the change), the rest on commit."""
-    partner = selectors.partner_of(series.mentorship, by)
-    notification_send(
-        recipient=partner,
-        kind="meeting",
-        title=title,
-        url=meetings_url(series.mentorship),
-        send_email=False,
-    )
+    """Tell the others in the app now (stored with the change), the rest on commit.
+
+    The partner of a pair reads ``title``; a group's other people ``group_title`` when
+    given (a title addressed to one person reads wrong to a group).
+    """
+    mentorship = series.mentorship
+    text = group_title if mentorship.is_group and group_title else title
+    for person in selectors.others_of(mentorship, by):
+        notification_send(
+            recipient=person,
+            kind="meeting",
+            title=text,
+            url=meetings_url(mentorship),
+            send_email=False,
+        )
     series_pk = series.pk
 
     def after_commit() -> None:
@@ -388,8 +435,14 @@ def _bump(series: MeetingSeries, fields: Iterable[str]) -> None:
 
 
 def _locked_mentorship(mentorship: Mentorship) -> Mentorship:
+    """The mentorship row locked, with the group's members as they are now.
+
+    Members join and leave under this lock (mentorships.services), so a booking never
+    invites someone who has just left nor misses someone who has just joined.
+    """
     locked = (
         Mentorship.objects.select_related("program", "mentor__profile", "mentee__profile")
+        .prefetch_related(current_members_prefetch())
         .select_for_update(of=("self",))
         .get(pk=mentorship.pk)
     )
@@ -460,9 +513,15 @@ def series_book(
     link_url: str = "",
     agenda: str = "",
 ) -> MeetingSeries:
-    """Book a meeting (or a series from it) at a found slot; by organises it in their zone."""
+    """Book a meeting (or a series from it) at a found slot; by organises it in their zone.
+
+    Either of a pair books; in a group only the mentor does (PermissionDeniedError for a
+    member, who proposes times instead), for everyone in it: the slot must be free for
+    all of them, and each is invited and reminded.
+    """
     _require_pair(mentorship, by)
     mentorship = _locked_mentorship(mentorship)
+    _require_lead(mentorship, by)
     _require_active(mentorship)
     start = _require_aware(start, "start")
     duration_minutes = _clean_duration(duration_minutes)
@@ -484,7 +543,13 @@ def series_book(
         link_url=link_url,
         agenda=agenda,
     )
-    _announce(series, by=by, title=f"{selectors.display_name(by)} booked a meeting with you")
+    _announce(
+        series,
+        by=by,
+        title=f"{selectors.display_name(by)} booked a meeting with you",
+        group_title=f"{selectors.display_name(by)} booked a meeting of "
+        f"{selectors.group_name(mentorship)}",
+    )
     return series
 
 
@@ -521,11 +586,13 @@ def _new_proposal(
     )
     proposal.full_clean()
     proposal.save()
-    partner = selectors.partner_of(mentorship, by)
+    # A pair's partner answers; in a group the mentor does.
+    answerer = mentorship.mentor if mentorship.is_group else selectors.partner_of(mentorship, by)
     notification_send(
-        recipient=partner,
+        recipient=answerer,
         kind="meeting_proposal",
-        title=f"{selectors.display_name(by)} proposed times to meet",
+        title=f"{selectors.display_name(by)} proposed times "
+        + ("for the group to meet" if mentorship.is_group else "to meet"),
         url=meetings_url(mentorship),
         send_email=False,
     )
@@ -541,29 +608,49 @@ def proposal_create(
     duration_minutes: int = 60,
     agenda: str = "",
 ) -> MeetingProposal:
-    """Offer the partner one to three mutual free slots."""
+    """Offer one to three common free slots: to the partner, or in a group to its mentor.
+
+    In a pair either person proposes and the other picks one, counters or declines. In a
+    group a member proposes and only the mentor answers (accepting books the meeting for
+    the whole group); the mentor does not propose but books a time that suits everyone
+    (``series_book``), so a mentor's proposal raises PermissionDeniedError.
+    """
     _require_pair(mentorship, by)
     mentorship = _locked_mentorship(mentorship)
+    _require_pair(mentorship, by)
+    if mentorship.is_group and by.pk == mentorship.mentor_id:
+        raise PermissionDeniedError(
+            "In a group you book a time that suits everyone; the members propose times to you."
+        )
     _require_active(mentorship)
     return _new_proposal(mentorship, by, options, duration_minutes, agenda)
 
 
 def _locked_open_proposal(proposal: MeetingProposal, by: User) -> MeetingProposal:
+    """The open proposal locked after its mentorship (the services' lock order)."""
     _require_pair(proposal.mentorship, by)
+    mentorship = _locked_mentorship(proposal.mentorship)
+    _require_pair(mentorship, by)
     locked = (
         MeetingProposal.objects.select_for_update(of=("self",))
-        .select_related("mentorship__mentor__profile", "mentorship__mentee__profile", "proposer")
+        .select_related("proposer")
         .get(pk=proposal.pk)
     )
+    locked.mentorship = mentorship
     if locked.status != ProposalStatus.OPEN:
         raise ValidationError("This proposal was already answered.")
     return locked
 
 
 def _answer(proposal: MeetingProposal, by: User) -> MeetingProposal:
+    """The proposal, if by may answer it: a pair's partner, a group's mentor."""
     locked = _locked_open_proposal(proposal, by)
     if locked.proposer_id == by.pk:
+        if locked.mentorship.is_group:
+            raise PermissionDeniedError("The group's mentor answers your proposal.")
         raise PermissionDeniedError("Your partner answers your proposal.")
+    if locked.mentorship.is_group and by.pk != locked.mentorship.mentor_id:
+        raise PermissionDeniedError("The group's mentor answers the members' proposals.")
     _require_active(locked.mentorship)
     return locked
 
@@ -591,17 +678,22 @@ def proposal_accept(
     place: str = "",
     link_url: str = "",
 ) -> MeetingSeries:
-    """Pick one of the offered times; books a series organised by the proposer."""
+    """Pick one of the offered times; books a series organised by the proposer.
+
+    In a group only the mentor accepts (a member's proposal), and the series is the
+    group's, organised by the mentor in their zone like every group meeting.
+    """
     locked = _answer(proposal, by)
     start = _require_aware(start, "start")
     if start not in locked.option_starts():
         raise ValidationError({"start": "Pick one of the offered times."})
     if start <= timezone.now():
         raise ValidationError({"start": "That time has passed; ask for new times."})
+    mentorship = locked.mentorship
     series = _create_series(
-        mentorship=locked.mentorship,
+        mentorship=mentorship,
         by=by,
-        organiser=locked.proposer,
+        organiser=mentorship.mentor if mentorship.is_group else locked.proposer,
         start=start,
         duration_minutes=locked.duration_minutes,
         frequency=frequency,
@@ -614,7 +706,14 @@ def proposal_accept(
         agenda=locked.agenda,
     )
     _close(locked, ProposalStatus.ACCEPTED, chosen_start=start, series=series)
-    _announce(series, by=by, title=f"{selectors.display_name(by)} accepted your proposed time")
+    _announce(
+        series,
+        by=by,
+        title=f"{selectors.display_name(by)} accepted your proposed time",
+        group_title=f"{selectors.display_name(by)} booked a meeting of "
+        f"{selectors.group_name(mentorship)} at a time "
+        f"{selectors.display_name(locked.proposer)} proposed",
+    )
     return series
 
 
@@ -626,8 +725,16 @@ def proposal_counter(
     options: Iterable[dt.datetime],
     duration_minutes: int | None = None,
 ) -> MeetingProposal:
-    """Answer a proposal with other times; the proposer then picks one."""
+    """Answer a proposal with other times; the proposer then picks one.
+
+    Not in a group: its mentor books one of everyone's free times instead (the members
+    could not accept the mentor's times), so it raises PermissionDeniedError there.
+    """
     locked = _answer(proposal, by)
+    if locked.mentorship.is_group:
+        raise PermissionDeniedError(
+            "In a group you book a time that suits everyone instead of proposing others."
+        )
     counter = _new_proposal(
         locked.mentorship,
         by,
@@ -642,6 +749,7 @@ def proposal_counter(
 
 @transaction.atomic
 def proposal_decline(*, proposal: MeetingProposal, by: User) -> MeetingProposal:
+    """Decline a proposal: a pair's partner, or in a group its mentor."""
     return _close(_answer(proposal, by), ProposalStatus.DECLINED)
 
 
@@ -657,12 +765,12 @@ def proposal_withdraw(*, proposal: MeetingProposal, by: User) -> MeetingProposal
 
 
 def _locked_series(series: MeetingSeries, by: User) -> MeetingSeries:
+    """The series locked after its mentorship, if by may change it (a group's: its mentor)."""
     _require_pair(series.mentorship, by)
-    locked = (
-        MeetingSeries.objects.select_for_update(of=("self",))
-        .select_related("mentorship__mentor__profile", "mentorship__mentee__profile")
-        .get(pk=series.pk)
-    )
+    mentorship = _locked_mentorship(series.mentorship)
+    _require_lead(mentorship, by)
+    locked = MeetingSeries.objects.select_for_update(of=("self",)).get(pk=series.pk)
+    locked.mentorship = mentorship
     if not locked.is_active:
         raise ValidationError("This meeting was cancelled.")
     return locked
@@ -958,7 +1066,11 @@ def log_write(
     next_steps: str = "",
     private_note: str | None = None,
 ) -> MeetingLog:
-    """Record how a meeting went (either of the pair; the last writer's shared text wins)."""
+    """Record how a meeting went (anyone taking part; the last writer's shared text wins).
+
+    In a group the mentor and every current member may write the shared log; each keeps
+    their own private note, which nobody else ever reads.
+    """
     _require_pair(series.mentorship, by)
     _require_occurrence(series, recurrence_id)
     if outcome not in MeetingOutcome.values:
@@ -985,6 +1097,108 @@ def log_write(
         else:
             MeetingPrivateNote.objects.filter(log=log, author=by).delete()
     return log
+
+
+# People joining and leaving a group ----------------------------------------------------
+
+
+def meetings_participant_left(*, mentorship: Mentorship, user: User) -> None:
+    """Take someone who left a group out of its meetings; the others' stay as they are.
+
+    Called by mentorships.services (group_leave, group_member_remove) inside their
+    transaction, with the mentorship row locked and the person's GroupMember row already
+    left. Their pending reminders of the group's meetings are cancelled and their open
+    proposals withdrawn now; on commit each active series of the group is cancelled in
+    their calendar (METHOD:CANCEL with a raised SEQUENCE, addressed to them alone). From
+    then on the group's meetings are neither in their feed nor busy time for them.
+    Nobody else is notified and nobody else's invitation or reminder changes.
+    """
+    series_list = list(
+        MeetingSeries.objects.filter(mentorship_id=mentorship.pk)
+        .order_by("pk")
+        .only("pk", "status")
+    )
+    for series in series_list:
+        # Keys end in ":{person}:{minutes}", so this touches only their own reminders.
+        reminders_cancel(key_prefix=f"{MEETING_KEY_PREFIX}{series.pk}:", recipient=user)
+    now = timezone.now()
+    MeetingProposal.objects.filter(
+        mentorship_id=mentorship.pk, proposer_id=user.pk, status=ProposalStatus.OPEN
+    ).update(status=ProposalStatus.WITHDRAWN, decided_at=now, updated_at=now)
+    active = [series.pk for series in series_list if series.is_active]
+    if not active:
+        return
+    # A cancellation must be newer than the invitation their calendar holds.
+    MeetingSeries.objects.filter(pk__in=active).update(sequence=F("sequence") + 1, updated_at=now)
+    user_pk = user.pk
+
+    def after_commit() -> None:
+        leaver = User.objects.select_related("profile").get(pk=user_pk)
+        for series_pk in active:
+            try:
+                _send_cancellation_to(series_pk, leaver)
+            except Exception:  # an unreachable mail server must not stop the others
+                logger.exception("Cancelling series %s for user %s failed", series_pk, user_pk)
+
+    transaction.on_commit(after_commit)
+
+
+def _send_cancellation_to(series_pk: int, person: User) -> None:
+    """Email person a METHOD:CANCEL of the whole series, naming them as the attendee."""
+    invitation_send = _invitation_sender()
+    if invitation_send is None:
+        return
+    from trellis.calendars.ics import Attendee
+
+    fresh = selectors.series_for_system(series_pk=series_pk)
+    event = replace(
+        selectors.calendar_event_for(fresh),
+        attendees=(Attendee(selectors.display_name(person), person.email, "ACCEPTED"),),
+    )
+    invitation_send(
+        event=event,
+        method="CANCEL",
+        recipients=[person],
+        note=f"You are no longer in {selectors.group_name(fresh.mentorship)}, so its "
+        "meetings leave your calendar.",
+    )
+
+
+def meetings_participant_joined(*, mentorship: Mentorship, user: User) -> None:
+    """Bring someone who joined a group into its meetings: invitations and reminders.
+
+    For mentorships.services to call inside its transaction once the GroupMember row is
+    saved. On commit each active series of the group is sent to them (METHOD:REQUEST,
+    to them alone) and its reminders are brought up to date, which schedules theirs;
+    nobody else hears of it.
+    """
+    active = list(
+        MeetingSeries.objects.filter(
+            mentorship_id=mentorship.pk, status=SeriesStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    if not active:
+        return
+    user_pk = user.pk
+
+    def after_commit() -> None:
+        newcomer = User.objects.select_related("profile").get(pk=user_pk)
+        invitation_send = _invitation_sender()
+        now = timezone.now()
+        for series_pk in active:
+            try:
+                if invitation_send is not None:
+                    fresh = selectors.series_for_system(series_pk=series_pk)
+                    invitation_send(
+                        event=selectors.calendar_event_for(fresh),
+                        method="REQUEST",
+                        recipients=[newcomer],
+                    )
+                _series_reminders_sync(series_pk=series_pk, now=now, horizon=REMINDER_HORIZON)
+            except Exception:
+                logger.exception("Inviting user %s to series %s failed", user_pk, series_pk)
+
+    transaction.on_commit(after_commit)
 
 
 # The reminder sweep ---------------------------------------------------------------------
@@ -1116,8 +1330,8 @@ def meeting_reminders_top_up(
     return ReminderTopUp(scheduled=scheduled, cancelled=cancelled)
 
 
-def _people_ids(series: MeetingSeries) -> tuple[int, int]:
-    return (series.mentorship.mentor_id, series.mentorship.mentee_id)
+def _people_ids(series: MeetingSeries) -> list[int]:
+    return series.mentorship.participant_ids()
 
 
 def meeting_reminders_replan(

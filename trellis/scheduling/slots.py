@@ -1,4 +1,4 @@
-"""Find a time: the mutual free slots of two people in different time zones.
+"""Find a time: the common free slots of two or more people in different time zones.
 
 Status (issue #4, foundations): pure functions, no models yet; tested in
 ``tests/test_slots.py``. Done: availability from weekly windows and date exceptions,
@@ -17,14 +17,18 @@ Rules:
 - A date exception replaces that date's weekly windows; no windows means a day off.
 - Slot starts lie on a grid of ``step`` counted from midnight UTC (every quarter hour by
   default, which is a quarter hour in every zone in use today), inside the horizon.
-- Ranking: slots inside both people's contact hours first (someone without contact
+- Ranking: slots inside everyone's contact hours first (someone without contact
   hours accepts any time), then earlier first; slots never share a start, so the order
   is total.
+- A group (``common_slots`` with more than two people) is free when all of them are:
+  everyone's availability intersected, everyone's busy time removed. When nothing
+  fits, the reason names who has no availability or which of them never overlap.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -132,13 +136,15 @@ class Slot:
     end: datetime  # UTC
     is_within_contact_hours: bool
     for_a: LocalSpan
-    for_b: LocalSpan
+    for_b: LocalSpan  # the second person (a pair's partner; a group's next person)
+    # Everyone but person a, in the order given, each in their own zone (for_b first).
+    for_others: tuple[LocalSpan, ...] = ()
 
 
 class SlotOutcome(enum.StrEnum):
     FOUND = "found"
-    NO_AVAILABILITY = "no_availability"  # one person has no availability in the horizon
-    NO_OVERLAP = "no_overlap"  # both have some, but never at the same time
+    NO_AVAILABILITY = "no_availability"  # someone has no availability in the horizon
+    NO_OVERLAP = "no_overlap"  # everyone has some, but never all at the same time
     OVERLAP_TOO_SHORT = "overlap_too_short"  # they overlap, never for the whole meeting
     ALL_BUSY = "all_busy"  # long enough overlaps exist, but meetings/events fill them
 
@@ -237,45 +243,80 @@ def mutual_slots(
 
     ``person_a`` is the one looking: the reason, when there is one, is written to them.
     """
+    return common_slots(
+        (person_a, person_b),
+        duration=duration,
+        horizon_start=horizon_start,
+        horizon_end=horizon_end,
+        step=step,
+    )
+
+
+def common_slots(
+    people: Sequence[PersonSchedule],
+    *,
+    duration: timedelta,
+    horizon_start: datetime,
+    horizon_end: datetime,
+    step: timedelta = timedelta(minutes=15),
+) -> SlotSearch:
+    """Return the ranked slots of ``duration`` when all the people are available, not busy.
+
+    ``people[0]`` is the one looking (person a): the reason, when there is one, is written
+    to them. Two people get a pair's wording; more get a group's.
+    """
+    if len(people) < 2:
+        raise ValueError("Finding a common time needs at least two people.")
     if horizon_start.tzinfo is None or horizon_end.tzinfo is None:
         raise ValueError("The horizon needs aware datetimes.")
     if duration <= timedelta(0) or step <= timedelta(0):
         raise ValueError("Duration and step must be positive.")
     horizon_start = horizon_start.astimezone(UTC)
     horizon_end = horizon_end.astimezone(UTC)
-    available_a = availability_intervals(person_a, start=horizon_start, end=horizon_end)
-    available_b = availability_intervals(person_b, start=horizon_start, end=horizon_end)
-    describe = _Reasons(person_a, person_b, horizon_start, horizon_end, duration)
-    if not available_a or not available_b:
-        missing = person_a if not available_a else person_b
+    person_a, others = people[0], tuple(people[1:])
+    available = [
+        availability_intervals(person, start=horizon_start, end=horizon_end) for person in people
+    ]
+    describe: _Reasons | _GroupReasons
+    if len(people) == 2:
+        describe = _Reasons(person_a, others[0], horizon_start, horizon_end, duration)
+    else:
+        describe = _GroupReasons(people, available, horizon_start, horizon_end, duration)
+    missing = [person for person, intervals in zip(people, available, strict=True) if not intervals]
+    if missing:
         return SlotSearch((), SlotOutcome.NO_AVAILABILITY, describe.no_availability(missing))
-    overlap = intersect_intervals(available_a, available_b)
+    overlap = available[0]
+    for intervals in available[1:]:
+        overlap = intersect_intervals(overlap, intervals)
     if not overlap:
         return SlotSearch((), SlotOutcome.NO_OVERLAP, describe.no_overlap())
     longest = max(end - _ceil_to_grid(start, step) for start, end in overlap)
     if longest < duration:
         return SlotSearch((), SlotOutcome.OVERLAP_TOO_SHORT, describe.too_short(longest))
-    busy = merge_intervals(busy_intervals(person_a) + busy_intervals(person_b))
+    busy = merge_intervals([interval for person in people for interval in busy_intervals(person)])
     free = subtract_intervals(overlap, busy)
-    contact_a = contact_intervals(person_a, start=horizon_start, end=horizon_end)
-    contact_b = contact_intervals(person_b, start=horizon_start, end=horizon_end)
+    contacts = [
+        contact_intervals(person, start=horizon_start, end=horizon_end) for person in people
+    ]
     slots: list[Slot] = []
     for free_start, free_end in free:
         slot_start = _ceil_to_grid(free_start, step)
         while slot_start + duration <= free_end:
             slot_end = slot_start + duration
+            spans = tuple(
+                LocalSpan(slot_start.astimezone(person.zone), slot_end.astimezone(person.zone))
+                for person in people
+            )
             slots.append(
                 Slot(
                     start=slot_start,
                     end=slot_end,
-                    is_within_contact_hours=_is_inside((slot_start, slot_end), contact_a)
-                    and _is_inside((slot_start, slot_end), contact_b),
-                    for_a=LocalSpan(
-                        slot_start.astimezone(person_a.zone), slot_end.astimezone(person_a.zone)
+                    is_within_contact_hours=all(
+                        _is_inside((slot_start, slot_end), contact) for contact in contacts
                     ),
-                    for_b=LocalSpan(
-                        slot_start.astimezone(person_b.zone), slot_end.astimezone(person_b.zone)
-                    ),
+                    for_a=spans[0],
+                    for_b=spans[1],
+                    for_others=spans[1:],
                 )
             )
             slot_start += step
@@ -371,7 +412,8 @@ class _Reasons:
         last_day = (horizon_end - timedelta(microseconds=1)).astimezone(zone).date()
         self.period = f"between {_format_date(first_day)} and {_format_date(last_day)}"
 
-    def no_availability(self, person: PersonSchedule) -> str:
+    def no_availability(self, missing: Sequence[PersonSchedule]) -> str:
+        person = missing[0]
         if person is self.person_a:
             return f"You have no availability {self.period}; add some to find a time."
         return f"{person.name} has no availability {self.period}."
@@ -421,6 +463,86 @@ class _Reasons:
                     (local_start.weekday(), local_start.time(), end.astimezone(zone_a).time())
                 )
         return converted
+
+
+class _GroupReasons(_Reasons):
+    """The reasons for a group of three or more, addressed to person a (people[0])."""
+
+    def __init__(
+        self,
+        people: Sequence[PersonSchedule],
+        available: Sequence[list[Interval]],
+        horizon_start: datetime,
+        horizon_end: datetime,
+        duration: timedelta,
+    ) -> None:
+        super().__init__(people[0], people[1], horizon_start, horizon_end, duration)
+        self.people = tuple(people)
+        self.available = tuple(available)
+
+    def no_availability(self, missing: Sequence[PersonSchedule]) -> str:
+        if self.person_a in missing:
+            return f"You have no availability {self.period}; add some to find a time."
+        verb = "has" if len(missing) == 1 else "have"
+        names = _join_names([person.name for person in missing])
+        return (
+            f"{names} {verb} no availability {self.period}, so your group has no common "
+            "time. Ask them to add some."
+        )
+
+    def no_overlap(self) -> str:
+        """Say who never overlaps whom, and everyone's hours on person a's clock."""
+        people, available = self.people, self.available
+        never = [
+            self._both(first, second)
+            for first, second in itertools.combinations(range(len(people)), 2)
+            if not intersect_intervals(available[first], available[second])
+        ]
+        if never:
+            cause = f"Never available at the same time: {'; '.join(never)}."
+        else:
+            cause = "Each two of you overlap at some point, but never all at once."
+        hours = [f"yours is {self._hours_of(self.person_a)}"] + [
+            f"{person.name}'s ({person.time_zone}) is {self._hours_of(person)}"
+            for person in people[1:]
+        ]
+        return (
+            f"Your group has no common time {self.period}: there is no moment when all "
+            f"{len(people)} of you are available. {cause} In your time "
+            f"({self.person_a.time_zone}): {'; '.join(hours)}. "
+            "Widen your availability or ask the others to widen theirs."
+        )
+
+    def too_short(self, longest: timedelta) -> str:
+        return (
+            f"Everyone in your group is available together {self.period}, but for at most "
+            f"{format_duration(longest)} at a time, shorter than the "
+            f"{format_duration(self.duration)} meeting. Try a shorter meeting or ask the "
+            "group to widen their availability."
+        )
+
+    def all_busy(self, overlap: list[Interval]) -> str:
+        total = sum((end - start for start, end in overlap), timedelta(0))
+        return (
+            f"Everyone in your group is available together for {format_duration(total)} "
+            f"{self.period}, but existing meetings and calendar events leave no free "
+            f"{format_duration(self.duration)}. Look further ahead or free some time."
+        )
+
+    def _both(self, first: int, second: int) -> str:
+        if first == 0:
+            return f"you and {self.people[second].name}"
+        return f"{self.people[first].name} and {self.people[second].name}"
+
+    def _hours_of(self, person: PersonSchedule) -> str:
+        return _describe_windows(self._windows_in_zone_of_a(person)) or "no weekly hours"
+
+
+def _join_names(names: Sequence[str]) -> str:
+    """ "Ann", "Ann and Ken", "Ann, Ken and Lea"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _format_date(day: date) -> str:

@@ -7,6 +7,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("mentorships/<int:mentorship_id>/schedule/", views.schedule, name="schedule"),
     path("mentorships/<int:mentorship_id>/schedule/propose/", views.propose, name="propose"),
+    path("mentorships/<int:mentorship_id>/schedule/book/", views.book, name="book"),
     path(
         "meetings/proposals/<int:proposal_id>/<slug:action>/",
         views.proposal_act,

@@ -1,4 +1,9 @@
-"""Pages: "Find a time", proposals to answer, and the pair's upcoming meetings."""
+"""Pages: "Find a time", proposals to answer, and the upcoming meetings of a pair or group.
+
+In a group the mentor books a time that suits everyone and changes the meetings; the
+members propose times to the mentor (see services). Each slot shows the viewer's time
+and every other person's local time.
+"""
 
 from __future__ import annotations
 
@@ -96,11 +101,29 @@ def _render_schedule(
     """The schedule page; after a refusal, with its errors and the refused form as sent."""
     user = _user(request)
     is_pair = selectors.is_participant(mentorship=mentorship, user=user)
+    is_group = mentorship.is_group
+    can_lead = selectors.leads_meetings(mentorship=mentorship, user=user)
     duration = _int(request.GET.get("duration"), 60, DURATIONS)
     weeks = _int(request.GET.get("weeks"), selectors.DEFAULT_SEARCH_WEEKS, (1, 2, 3, 4, 6, 8))
     context: dict[str, Any] = {
         "mentorship": mentorship,
+        # Taking part now (one of the pair, the group's mentor or a current member).
         "is_pair": is_pair,
+        "is_group": is_group,
+        # Books and changes the meetings: either of a pair, a group's mentor.
+        "can_lead": can_lead,
+        # Offers times: either of a pair, a group's members (to the mentor).
+        "can_propose": is_pair and (not is_group or not can_lead),
+        "group_name": selectors.group_name(mentorship) if is_group else "",
+        "everyone": "everyone in the group" if is_group else "you both",
+        "participants": [
+            {
+                "person": person,
+                "zone": selectors.user_zone(person),
+                "is_mentor": person.pk == mentorship.mentor_id,
+            }
+            for person in mentorship.participants()
+        ],
         "durations": DURATIONS,
         "duration": duration,
         "weeks": weeks,
@@ -123,21 +146,43 @@ def _render_schedule(
         return searches[minutes]
 
     if is_pair:
-        partner = selectors.partner_of(mentorship, user)
+        others = [
+            {"person": person, "zone": selectors.user_zone(person)}
+            for person in selectors.others_of(mentorship, user)
+        ]
         search = search_for(duration)
+        slots = search.slots[:SHOWN_SLOTS]
         context.update(
-            partner=partner,
-            partner_zone=selectors.user_zone(partner),
+            others=others,
             search=search,
-            slots=search.slots[:SHOWN_SLOTS],
+            slots=slots,
+            # Each slot with every other person's local start, in others' order.
+            slot_rows=[
+                {
+                    "slot": slot,
+                    "others": [
+                        {**other, "local_start": span.start}
+                        for other, span in zip(others, slot.for_others, strict=True)
+                    ],
+                }
+                for slot in slots
+            ],
         )
+        if not is_group:
+            partner = selectors.partner_of(mentorship, user)
+            context.update(partner=partner, partner_zone=selectors.user_zone(partner))
     proposals = selectors.open_proposals_for(mentorship=mentorship)
     entries = []
     for proposal in proposals:
         is_mine = proposal.proposer_id == user.pk
+        # A pair's partner answers; in a group only the mentor, who books instead of
+        # countering.
+        can_answer = is_pair and not is_mine and (not is_group or can_lead)
         entry: dict[str, Any] = {
             "proposal": proposal,
             "is_mine": is_mine,
+            "can_answer": can_answer,
+            "can_counter": can_answer and not is_group,
             "options": [
                 {"value": start.isoformat(), "local": start.astimezone(zone)}
                 for start in proposal.option_starts()
@@ -145,7 +190,7 @@ def _render_schedule(
         }
         if failed and failed.get("proposal") == proposal.pk:
             entry["failed"] = failed
-        if is_pair and not is_mine:
+        if entry["can_counter"]:
             offered = set(proposal.option_starts())
             entry["counter_slots"] = [
                 slot
@@ -184,6 +229,29 @@ def _refused(
     return _render_schedule(
         request, mentorship, errors=list(error.messages), failed=failed, status=422
     )
+
+
+@login_required
+@require_POST
+def book(request: HttpRequest, mentorship_id: int) -> HttpResponse:
+    """Book one found time (once or repeating): a group's mentor books for the group."""
+    mentorship = _mentorship(request, mentorship_id)
+    duration = _int(request.POST.get("duration"), 60, DURATIONS)
+    try:
+        services.series_book(
+            mentorship=mentorship,
+            by=_user(request),
+            start=_parse_start(request.POST.get("start", "")),
+            duration_minutes=duration,
+            frequency=request.POST.get("frequency", Frequency.ONCE),
+            agenda=request.POST.get("agenda", "")[:2000],
+        )
+    except ValidationError as error:
+        return _refused(request, mentorship.pk, error, {"action": "book"})
+    except PermissionDeniedError as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, "Booked. Everyone is invited; the meeting is in the list below.")
+    return redirect("scheduling:schedule", mentorship.pk)
 
 
 @login_required

@@ -23,6 +23,7 @@ from trellis.demo.services import (
     mentee_email,
     mentor_email,
 )
+from trellis.mentorships.models import GroupMember, Mentorship
 from trellis.notifications.models import Notification
 from trellis.profiles.models import AvailabilityWindow, Profile
 from trellis.programs.models import (
@@ -51,6 +52,8 @@ MODELS = (
     Enrollment,
     IntakeAnswer,
     Notification,
+    Mentorship,
+    GroupMember,
 )
 
 
@@ -129,7 +132,13 @@ def test_demo_has_the_promised_people_and_programs():
         EnrollmentMode.OPEN,
     )
     manager = User.objects.get(email=MANAGER_EMAIL)
-    assert list(manager.managed_programs.order_by("slug")) == [engineering, leaders]
+    circles = Program.objects.get(slug="engineering-leadership-circles")
+    assert circles.program_type == ProgramType.GROUP
+    assert list(manager.managed_programs.order_by("slug")) == [circles, engineering, leaders]
+    group = circles.mentorships.get()
+    assert group.is_group
+    assert len(group.mentee_ids()) == 4
+    assert circles.enrollments.filter(status=EnrollmentStatus.APPROVED).count() == 25
     assert sorted(engineering.intake_questions.values_list("kind", flat=True)) == sorted(
         [
             QuestionKind.SINGLE_CHOICE,
@@ -284,4 +293,4 @@ def test_load_rebuilds_when_the_organisation_was_deleted_but_accounts_remain():
 
     assert result.created is True
     assert User.objects.count() == 162
-    assert Program.objects.count() == 2
+    assert Program.objects.count() == 3

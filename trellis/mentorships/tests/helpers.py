@@ -2,6 +2,7 @@
 
 from trellis.matching.models import MatchingSettings, MenteeWish, MentorWish
 from trellis.mentorships.models import (
+    GroupMember,
     Mentorship,
     MentorshipEvent,
     MentorshipOffer,
@@ -36,6 +37,11 @@ def snapshot():
             )
         ),
         "events": sorted(MentorshipEvent.objects.values_list("pk", "action", "to_status")),
+        "members": sorted(
+            GroupMember.objects.values_list(
+                "pk", "mentorship_id", "mentee_id", "left_at", "left_reason", "left_note"
+            )
+        ),
         "requests": sorted(
             MentorshipRequest.objects.values_list(
                 "pk",

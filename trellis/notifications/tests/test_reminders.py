@@ -246,3 +246,20 @@ def test_with_a_queue_that_cannot_delay_a_future_reminder_waits_for_the_command(
     due.refresh_from_db()
     assert future.sent_at is None
     assert due.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_cancelling_one_recipients_reminders_leaves_the_others_pending():
+    leaver, staying = UserFactory(), UserFactory()
+    with _at(NOW):
+        for person in (leaver, staying):
+            reminder_schedule(
+                key=f"meeting:12:20260317T130000:{person.pk}:15",
+                recipient=person,
+                fire_at=NOW + datetime.timedelta(hours=1),
+                title="Meeting with Mara's group at Tue 17 Mar 14:00",
+            )
+        assert reminders_cancel(key_prefix="meeting:12:", recipient=leaver) == 1
+
+    pending = Reminder.objects.filter(cancelled_at__isnull=True)
+    assert list(pending.values_list("recipient", flat=True)) == [staying.pk]

@@ -1,4 +1,4 @@
-"""Mutual free slots of two people in different zones."""
+"""Mutual free slots of two people in different zones, and of a group."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from trellis.scheduling.slots import (
     SlotOutcome,
     TimeWindow,
     WeeklyWindow,
+    common_slots,
     mutual_slots,
     propose_options,
 )
@@ -431,3 +432,149 @@ def test_slots_respect_availability_and_busy_time(data):
             is_available(person_a, instant) and is_available(person_b, instant)
             for instant in instants
         )
+
+
+# Groups ---------------------------------------------------------------------------------
+
+
+def tokyo(**kwargs) -> PersonSchedule:
+    """Kenji in Tokyo: available weekdays 20:00-23:00 (11:00-14:00 UTC)."""
+    kwargs.setdefault("weekly_windows", weekdays(time(20), time(23)))
+    return PersonSchedule("Kenji", "Asia/Tokyo", **kwargs)
+
+
+def new_york_mornings(**kwargs) -> PersonSchedule:
+    kwargs.setdefault("weekly_windows", weekdays(time(7), time(11)))
+    return PersonSchedule("Ana", "America/New_York", **kwargs)
+
+
+def berlin_afternoons(**kwargs) -> PersonSchedule:
+    kwargs.setdefault("weekly_windows", weekdays(time(13), time(17)))
+    return PersonSchedule("Mara", "Europe/Berlin", **kwargs)
+
+
+def test_a_group_is_free_when_all_are_and_each_sees_it_in_their_zone():
+    # Week of 10 March 2025: Berlin UTC+1, New York UTC-4, Tokyo UTC+9. Mara 12-16 UTC,
+    # Ana 11-15 UTC, Kenji 11-14 UTC: all three 12:00-14:00 UTC.
+    search = common_slots(
+        (berlin_afternoons(), new_york_mornings(), tokyo()),
+        duration=HOUR,
+        **week_of(date(2025, 3, 10)),
+    )
+
+    assert search.outcome == SlotOutcome.FOUND
+    assert {(slot.start.hour, slot.start.minute) for slot in search.slots} == {
+        (12, 0),
+        (12, 15),
+        (12, 30),
+        (12, 45),
+        (13, 0),
+    }
+    first = search.slots[0]
+    assert first.for_a.start == datetime(2025, 3, 10, 13, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert [span.start for span in first.for_others] == [
+        datetime(2025, 3, 10, 8, tzinfo=ZoneInfo("America/New_York")),
+        datetime(2025, 3, 10, 21, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ]
+    assert first.for_b == first.for_others[0]
+
+
+def test_a_pair_through_common_slots_is_the_pair_search():
+    pair = common_slots((mentor(), mentee()), duration=HOUR, **week_of(date(2025, 3, 10)))
+    assert pair == mutual_slots(mentor(), mentee(), duration=HOUR, **week_of(date(2025, 3, 10)))
+    assert all(slot.for_others == (slot.for_b,) for slot in pair.slots)
+
+
+def test_a_group_ranks_slots_inside_everyones_contact_hours_first():
+    kenji = tokyo(contact_hours=ContactHours(time(22), time(23)))
+    search = common_slots(
+        (berlin_afternoons(), new_york_mornings(), kenji),
+        duration=HOUR,
+        **week_of(date(2025, 3, 10)),
+    )
+    inside = [slot for slot in search.slots if slot.is_within_contact_hours]
+    assert {(slot.start.hour, slot.start.minute) for slot in inside} == {(13, 0)}
+    assert list(search.slots[: len(inside)]) == inside
+
+
+@pytest.mark.parametrize(
+    ("missing", "reason"),
+    [
+        ("a", "You have no availability between 10 Mar 2025 and 15 Mar 2025;"),
+        ("c", "Kenji has no availability between 10 Mar 2025 and 15 Mar 2025, so your group"),
+        ("bc", "Ana and Kenji have no availability between 10 Mar 2025 and 15 Mar 2025,"),
+    ],
+)
+def test_a_group_without_availability_names_who(missing, reason):
+    people = (
+        berlin_afternoons(weekly_windows=() if "a" in missing else weekdays(time(13), time(17))),
+        new_york_mornings(weekly_windows=() if "b" in missing else weekdays(time(7), time(11))),
+        tokyo(weekly_windows=() if "c" in missing else weekdays(time(20), time(23))),
+    )
+    search = common_slots(people, duration=HOUR, **week_of(date(2025, 3, 10)))
+    assert search.outcome == SlotOutcome.NO_AVAILABILITY
+    assert (search.reason or "").startswith(reason)
+
+
+def test_a_group_without_common_time_is_told_who_never_overlaps():
+    mara = berlin_afternoons(weekly_windows=weekdays(time(13), time(15)))  # 12-14 UTC
+    ana = new_york_mornings(weekly_windows=weekdays(time(8), time(11)))  # 12-15 UTC
+    kenji = tokyo(weekly_windows=weekdays(time(23), time(0)))  # 14-15 UTC
+    # Mara and Ana overlap 12-14, Ana and Kenji 14-15, Mara and Kenji never.
+    search = common_slots((ana, mara, kenji), duration=HOUR, **week_of(date(2025, 3, 10)))
+    assert search.outcome == SlotOutcome.NO_OVERLAP
+    assert (search.reason or "").startswith(
+        # Ana looks from New York, where the week began on Sunday evening.
+        "Your group has no common time between 9 Mar 2025 and 14 Mar 2025: there is no "
+        "moment when all 3 of you are available. Never available at the same time: "
+        "Mara and Kenji. In your time (America/New_York): yours is Mon-Fri 08:00-11:00; "
+        "Mara's (Europe/Berlin) is Mon-Fri 08:00-10:00; ".replace("-", "\N{EN DASH}")
+    )
+
+
+def test_a_group_whose_pairs_overlap_but_never_all_at_once():
+    a = PersonSchedule("A", "UTC", weekdays(time(12), time(14)))
+    b = PersonSchedule("B", "UTC", weekdays(time(13), time(15)))
+    c = PersonSchedule(
+        "C", "UTC", weekdays(time(11), time(12, 30)) + weekdays(time(14, 30), time(16))
+    )
+    search = common_slots((a, b, c), duration=HOUR, **week_of(date(2025, 3, 10)))
+    assert search.outcome == SlotOutcome.NO_OVERLAP
+    assert "Each two of you overlap at some point, but never all at once." in (search.reason or "")
+
+
+def test_a_group_overlap_too_short_or_filled_by_meetings():
+    short = common_slots(
+        (
+            berlin_afternoons(weekly_windows=weekdays(time(13), time(13, 30))),
+            new_york_mornings(),
+            tokyo(),
+        ),
+        duration=HOUR,
+        **week_of(date(2025, 3, 10)),
+    )
+    assert short.outcome == SlotOutcome.OVERLAP_TOO_SHORT
+    assert (short.reason or "").startswith(
+        "Everyone in your group is available together between 10 Mar 2025 and 15 Mar 2025, "
+        "but for at most 30 min at a time, shorter than the 1 h meeting."
+    )
+    busy = common_slots(
+        (
+            berlin_afternoons(),
+            new_york_mornings(),
+            tokyo(busy=((utc(2025, 3, 1), utc(2025, 4, 1)),)),
+        ),
+        duration=HOUR,
+        **week_of(date(2025, 3, 10)),
+    )
+    assert busy.outcome == SlotOutcome.ALL_BUSY
+    assert busy.reason == (
+        "Everyone in your group is available together for 10 h between 10 Mar 2025 and "
+        "15 Mar 2025, but existing meetings and calendar events leave no free 1 h. "
+        "Look further ahead or free some time."
+    )
+
+
+def test_one_person_is_not_a_search():
+    with pytest.raises(ValueError, match="two"):
+        common_slots((mentor(),), duration=HOUR, **week_of(date(2025, 3, 10)))
