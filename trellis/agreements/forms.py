@@ -19,7 +19,10 @@ def _time(label: str) -> forms.TimeField:
 
 
 class PartForm(ServiceErrorsMixin, forms.Form):
-    """One person's own side: modes, hours in their zone, the handle for the partner."""
+    """One person's own side: modes, hours in their zone, the handle for the others.
+
+    ``is_group`` words it for a group, whose members and mentor all see the handle.
+    """
 
     modes = forms.MultipleChoiceField(
         label="Ways you accept",
@@ -53,13 +56,19 @@ class PartForm(ServiceErrorsMixin, forms.Form):
         help_text="Shown only to your partner, never to the program's managers.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, is_group: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "part_%s")
         super().__init__(*args, **kwargs)
+        if is_group:
+            self.fields["handle"].label = "Number or handle for the others"
+            self.fields["handle"].help_text = (
+                "Shown only to your group's mentor and current members, "
+                "never to the program's managers."
+            )
 
 
 class SharedForm(ServiceErrorsMixin, forms.Form):
-    """What the pair agree on together."""
+    """What the pair (or the group) agree on together."""
 
     meeting_cadence = forms.ChoiceField(
         label="How often you meet", choices=MeetingFrequency.choices
@@ -77,6 +86,8 @@ class SharedForm(ServiceErrorsMixin, forms.Form):
         max_length=MAX_AIMS_LENGTH,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, is_group: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "shared_%s")
         super().__init__(*args, **kwargs)
+        if is_group:
+            self.fields["aims"].label = "What the members want to achieve"

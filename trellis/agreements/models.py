@@ -1,10 +1,12 @@
-"""The communication agreement: the pair's charter of how and when they talk.
+"""The communication agreement: how and when a pair (or a group) talk.
 
-One Agreement per mentorship holds what the pair share (cadence, meeting length, a first
-meeting in person, the mentee's aims); one AgreementPart per person holds what is
-theirs (modes they accept, contact and quiet hours in their own zone, the handle their
-partner should use). Each confirmation is stored per revision (AgreementConfirmation),
-so the history says who agreed to which revision.
+One Agreement per mentorship holds what they share (cadence, meeting length, a first
+meeting in person, the mentee's or members' aims); one AgreementPart per person holds
+what is theirs (modes they accept, contact and quiet hours in their own zone, the handle
+the others should use). In a group every current participant (the mentor and each
+current member) has a part; a member who left keeps the row, no longer shown nor
+counted. Each confirmation is stored per revision (AgreementConfirmation), so the
+history says who agreed to which revision.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class HandleKind(models.TextChoices):
 
 
 class Agreement(TimeStampedModel):
-    """What the pair agree on together; revision grows when an agreed text changes."""
+    """What they agree on together; revision grows when a confirmed text changes."""
 
     mentorship = models.OneToOneField(
         Mentorship, on_delete=models.CASCADE, related_name="agreement"
@@ -47,12 +49,12 @@ class Agreement(TimeStampedModel):
         max_length=20, choices=MeetingFrequency.choices, default=MeetingFrequency.FORTNIGHTLY
     )
     meeting_length_minutes = models.PositiveSmallIntegerField(default=60)
-    # Pre-ticked when both live in the same city: one face-to-face start is advised.
+    # Pre-ticked when everyone lives in the same city: one face-to-face start is advised.
     is_first_meeting_in_person = models.BooleanField(default=False)
-    # What the mentee wants to achieve; sanitized HTML (feeds the goals issue).
+    # What the mentee (a group: each member) wants to achieve; sanitized HTML.
     aims = models.TextField(max_length=MAX_AIMS_LENGTH, blank=True)
     agreed_at = models.DateTimeField(null=True, blank=True)
-    # The latest revision both confirmed: a later unconfirmed revision is "revised".
+    # The latest revision everyone confirmed: a later unconfirmed revision is "revised".
     last_agreed_revision = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
@@ -96,7 +98,7 @@ class AgreementPart(TimeStampedModel):
     # May run past midnight (22:00 to 07:00).
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
-    # Shown to the partner only, never to managers.
+    # Shown to the mentorship's other current participants only, never to managers.
     handle_kind = models.CharField(max_length=10, choices=HandleKind.choices, blank=True)
     handle = models.CharField(max_length=200, blank=True)
     confirmed_revision = models.PositiveIntegerField(null=True, blank=True)

@@ -1,12 +1,19 @@
-"""Reads of communication agreements: status, contact hours, the partner's handle."""
+"""Reads of communication agreements: status, contact hours, the others' handles.
+
+A mentorship's people are its current participants (``Mentorship.participant_ids()``):
+the mentor and the mentee of a pair, or the mentor and the current members of a group.
+Only they count for the status, see each other's parts and handles, and write. A member
+who left keeps their part's row, but it is no longer shown nor counted.
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from trellis.accounts.models import User
 from trellis.agreements.models import (
@@ -15,8 +22,8 @@ from trellis.agreements.models import (
     AgreementPart,
     AgreementStatus,
 )
-from trellis.mentorships.models import ONGOING_STATUSES, Mentorship
-from trellis.mentorships.selectors import mentorship_role
+from trellis.mentorships.models import ONGOING_STATUSES, Mentorship, participant_filter
+from trellis.mentorships.selectors import current_members_prefetch, mentorship_role
 from trellis.scheduling.slots import ALL_WEEKDAYS, ContactHours
 
 
@@ -27,20 +34,33 @@ class Handle:
 
 
 def agreement_for(*, mentorship: Mentorship) -> Agreement | None:
-    """The mentorship's agreement with both parts and their people, or None."""
-    return (
-        Agreement.objects.select_related("mentorship")
-        .prefetch_related("parts__user__profile")
+    """The mentorship's agreement with its parts and their people, or None.
+
+    The agreement reads its people from the given mentorship (a group's current members
+    prefetched once), so the status and the parts cost no query per person.
+    """
+    if mentorship.is_group and not hasattr(mentorship, "current_members"):
+        # On a copy: the caller's instance keeps asking for the members, which may change.
+        mentorship = copy.copy(mentorship)
+        prefetch_related_objects([mentorship], current_members_prefetch())
+    agreement = (
+        Agreement.objects.prefetch_related("parts__user__profile")
         .filter(mentorship=mentorship)
         .first()
     )
+    if agreement is not None:
+        agreement.mentorship = mentorship
+    return agreement
 
 
 def agreement_parts(agreement: Agreement) -> list[AgreementPart]:
-    """The parts, mentor's first (uses the prefetched parts when there are some)."""
-    parts = list(agreement.parts.all())
-    mentor_id = agreement.mentorship.mentor_id
-    return sorted(parts, key=lambda part: (part.user_id != mentor_id, part.pk))
+    """The current participants' parts, the mentor's first, then by joining order.
+
+    A former member's part is left out. Uses the prefetched parts when there are some.
+    """
+    order = {user_id: index for index, user_id in enumerate(agreement.mentorship.participant_ids())}
+    parts = [part for part in agreement.parts.all() if part.user_id in order]
+    return sorted(parts, key=lambda part: order[part.user_id])
 
 
 def part_of(agreement: Agreement, user: Any) -> AgreementPart | None:
@@ -48,15 +68,49 @@ def part_of(agreement: Agreement, user: Any) -> AgreementPart | None:
     return next((part for part in agreement_parts(agreement) if part.user_id == user_id), None)
 
 
+def _confirmed_user_ids(agreement: Agreement) -> set[int]:
+    return {
+        part.user_id
+        for part in agreement.parts.all()
+        if part.confirmed_revision == agreement.revision
+    }
+
+
+def agreement_missing_participant_ids(agreement: Agreement) -> list[int]:
+    """Current participants who have no part yet (a member who joined since)."""
+    have = {part.user_id for part in agreement.parts.all()}
+    return [user_id for user_id in agreement.mentorship.participant_ids() if user_id not in have]
+
+
+def agreement_waiting_for(agreement: Agreement) -> list[Any]:
+    """The current participants (users) who have not confirmed the current revision."""
+    confirmed = _confirmed_user_ids(agreement)
+    return [person for person in agreement.mentorship.participants() if person.pk not in confirmed]
+
+
+def join_names(names: list[str]) -> str:
+    """ "Ada", "Ada and Ben", "Ada, Ben and Cy"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def agreement_status(agreement: Agreement) -> str:
-    """draft, waiting (someone confirmed), agreed (both did), revised (agreed once, changed)."""
-    parts = agreement_parts(agreement)
-    confirmed = [part for part in parts if part.confirmed_revision == agreement.revision]
-    if len(parts) == 2 and len(confirmed) == 2:
+    """draft, waiting, agreed (every current participant confirmed) or revised.
+
+    Revised: agreed once, then changed, so everyone confirms again. Waiting: someone
+    confirmed, or an agreed group has a newcomer who has not confirmed yet (the others
+    keep their confirmation). A part missing (a newcomer's, before they open the
+    agreement) counts as not confirmed.
+    """
+    participant_ids = set(agreement.mentorship.participant_ids())
+    confirmed = _confirmed_user_ids(agreement) & participant_ids
+    if participant_ids and confirmed == participant_ids:
         return AgreementStatus.AGREED
-    if agreement.last_agreed_revision is not None:
+    last_agreed = agreement.last_agreed_revision
+    if last_agreed is not None and last_agreed < agreement.revision:
         return AgreementStatus.REVISED
-    if confirmed:
+    if confirmed or last_agreed is not None:
         return AgreementStatus.WAITING
     return AgreementStatus.DRAFT
 
@@ -87,9 +141,10 @@ def agreement_confirmations(*, agreement: Agreement) -> list[AgreementConfirmati
 
 
 def _part_for(mentorship: Mentorship, user: User) -> AgreementPart | None:
+    """The person's part while they take part in the mentorship (not a former member's)."""
     return (
-        AgreementPart.objects.select_related("agreement")
-        .filter(agreement__mentorship=mentorship, user_id=user.pk)
+        AgreementPart.objects.filter(agreement__mentorship=mentorship, user_id=user.pk)
+        .filter(participant_filter(user.pk, path="agreement__mentorship__"))
         .first()
     )
 
@@ -99,6 +154,8 @@ def contact_hours_for(*, mentorship: Mentorship, user: User) -> ContactHours | N
 
     Their agreement part when it says so, else their profile's contact hours (every
     day), else None (any time). The zone is the part's time_zone, or the profile's.
+    Works for anyone in the mentorship: the mentor, a pair's mentee or a group's current
+    member; a member who left is read from their profile only.
     """
     part = _part_for(mentorship, user)
     if part is not None and part.contact_hours_start and part.contact_hours_end:
@@ -112,12 +169,33 @@ def contact_hours_for(*, mentorship: Mentorship, user: User) -> ContactHours | N
     return None
 
 
+def _is_participant(mentorship: Mentorship, viewer: Any) -> bool:
+    return mentorship_role(mentorship=mentorship, user=viewer) in ("mentor", "mentee")
+
+
+def handles_visible_to(*, agreement: Agreement, viewer: Any) -> dict[int, Handle]:
+    """The handles the other current participants gave (user id → handle), for the viewer.
+
+    Only a current participant sees them: never the program's managers, staff or a
+    member who left. The viewer's own handle is in their own part, not here.
+    """
+    if not _is_participant(agreement.mentorship, viewer):
+        return {}
+    return {
+        part.user_id: Handle(kind=part.handle_kind, value=part.handle)
+        for part in agreement_parts(agreement)
+        if part.user_id != viewer.pk and part.handle
+    }
+
+
 def partner_handle_for(*, mentorship: Mentorship, viewer: Any) -> Handle | None:
-    """The handle the viewer's partner gave; None for anyone but the partner, or if unset."""
-    role = mentorship_role(mentorship=mentorship, user=viewer)
-    if role not in ("mentor", "mentee"):
+    """The handle a pair's partner gave, for the other of the pair only; else None.
+
+    A group has no single partner: ask handles_visible_to.
+    """
+    if mentorship.is_group or not _is_participant(mentorship, viewer):
         return None
-    partner_id = mentorship.mentee_id if role == "mentor" else mentorship.mentor_id
+    partner_id = next(pk for pk in mentorship.participant_ids() if pk != viewer.pk)
     part = AgreementPart.objects.filter(
         agreement__mentorship=mentorship, user_id=partner_id
     ).first()
@@ -140,11 +218,16 @@ def person_hours_for(*, user: User) -> PersonHours | None:
     """The person's own hours across their ongoing mentorships, or their profile's.
 
     The most recently saved agreement part with contact or quiet hours wins: the same
-    person keeps one set of hours, and the latest statement is the one they meant.
+    person keeps one set of hours, and the latest statement is the one they meant. Only
+    the mentorships they take part in now count: not a group they have left.
     """
-    parts: QuerySet[AgreementPart] = AgreementPart.objects.filter(
-        user_id=user.pk, agreement__mentorship__status__in=ONGOING_STATUSES
-    ).order_by("-updated_at", "-pk")
+    parts: QuerySet[AgreementPart] = (
+        AgreementPart.objects.filter(
+            user_id=user.pk, agreement__mentorship__status__in=ONGOING_STATUSES
+        )
+        .filter(participant_filter(user.pk, path="agreement__mentorship__"))
+        .order_by("-updated_at", "-pk")
+    )
     for part in parts:
         has_contact = part.contact_hours_start is not None and part.contact_hours_end is not None
         has_quiet = part.quiet_hours_start is not None and part.quiet_hours_end is not None
@@ -173,9 +256,10 @@ def person_hours_for(*, user: User) -> PersonHours | None:
 
 
 def agreement_can_view(*, mentorship: Mentorship, user: Any) -> bool:
+    """The current participants, the program's managers and staff; not a former member."""
     return mentorship_role(mentorship=mentorship, user=user) is not None
 
 
 def agreement_can_see_private(*, mentorship: Mentorship, user: Any) -> bool:
-    """Only the pair see aims, handles and hours; managers and staff see the status."""
-    return mentorship_role(mentorship=mentorship, user=user) in ("mentor", "mentee")
+    """Only the current participants see aims, handles and hours; managers the status."""
+    return _is_participant(mentorship, user)

@@ -1,7 +1,9 @@
-"""The agreement page: both parts, the shared part, confirmation and status.
+"""The agreement page: everyone's parts, the shared part, confirmation and status.
 
-The pair see everything but each other's form; the program's managers and staff see
-that the agreement exists and its status only; everyone else gets a 404.
+The current participants (a pair, or a group's mentor and current members) see every
+current part, their own as a form; the program's managers and staff see that the
+agreement exists and its status only; everyone else, a member who left included, gets
+a 404.
 """
 
 from __future__ import annotations
@@ -36,6 +38,32 @@ def _shared_initial(agreement: Agreement) -> dict[str, Any]:
     return initial
 
 
+def _people_label(mentorship: Mentorship) -> str:
+    if not mentorship.is_group:
+        return f"{mentorship.mentor.display_name} and {mentorship.pair_mentee.display_name}"
+    return f"{mentorship.mentor.display_name}'s group"
+
+
+def _status_text(*, status: str, is_group: bool, is_participant: bool, has_confirmed: bool) -> str:
+    """The badge: whom a participant waits for; everyone else reads the status."""
+    if status != AgreementStatus.WAITING or not is_participant:
+        return str(AgreementStatus(status).label)
+    if not has_confirmed:
+        return "Waiting for you"
+    return "Waiting for the others" if is_group else "Waiting for your partner"
+
+
+def _agreement_for_participant(mentorship: Mentorship) -> Agreement | None:
+    """The agreement, with a part for every current participant (made on first sight)."""
+    agreement = selectors.agreement_for(mentorship=mentorship)
+    if not mentorship.is_ongoing:
+        return agreement
+    if agreement is None or selectors.agreement_missing_participant_ids(agreement):
+        services.agreement_get_or_create(mentorship)
+        agreement = selectors.agreement_for(mentorship=mentorship)
+    return agreement
+
+
 def _render(
     request: HttpRequest,
     mentorship: Mentorship,
@@ -46,42 +74,65 @@ def _render(
 ) -> HttpResponse:
     user = cast(User, request.user)
     role = mentorship_role(mentorship=mentorship, user=user)
-    agreement = selectors.agreement_for(mentorship=mentorship)
-    is_pair = role in ("mentor", "mentee")
-    if agreement is None and is_pair and mentorship.is_ongoing:
-        services.agreement_get_or_create(mentorship)
+    if role is None:
+        raise Http404("No such mentorship.")
+    is_participant = role in ("mentor", "mentee")
+    is_group = mentorship.is_group
+    if is_participant:
+        agreement = _agreement_for_participant(mentorship)
+    else:
         agreement = selectors.agreement_for(mentorship=mentorship)
     context: dict[str, Any] = {
         "mentorship": mentorship,
         "agreement": agreement,
         "role": role,
-        "is_pair": is_pair,
+        "is_participant": is_participant,
+        "is_group": is_group,
+        "people_label": _people_label(mentorship),
     }
     if agreement is not None:
         own = selectors.part_of(agreement, user)
         status_value = selectors.agreement_status(agreement)
         parts = selectors.agreement_parts(agreement)
+        has_confirmed = own is not None and own.has_confirmed
+        waiting = selectors.agreement_waiting_for(agreement)
         context.update(
             {
                 "status": status_value,
-                "status_label": AgreementStatus(status_value).label,
+                "status_text": _status_text(
+                    status=status_value,
+                    is_group=is_group,
+                    is_participant=is_participant,
+                    has_confirmed=has_confirmed,
+                ),
                 "parts": parts,
-                "confirmed_names": [part.user.display_name for part in parts if part.has_confirmed],
+                "confirmed_names": selectors.join_names(
+                    [part.user.display_name for part in parts if part.has_confirmed]
+                ),
+                # Pairs read it from the badge; a group names who is still to confirm.
+                "waiting_names": selectors.join_names(
+                    ["you" if person.pk == user.pk else person.display_name for person in waiting]
+                )
+                if is_group and status_value != AgreementStatus.AGREED
+                else "",
                 "own_part": own,
-                "has_confirmed": own is not None and own.has_confirmed,
+                "has_confirmed": has_confirmed,
             }
         )
-        if is_pair and own is not None:
-            partner = next(part for part in parts if part.pk != own.pk)
+        if is_participant:
+            handles = selectors.handles_visible_to(agreement=agreement, viewer=user)
             context.update(
                 {
-                    "partner_part": partner,
-                    "partner_handle": selectors.partner_handle_for(
-                        mentorship=mentorship, viewer=user
-                    ),
-                    "is_open": mentorship.is_ongoing,
-                    "part_form": part_form or PartForm(initial=_part_initial(own)),
-                    "shared_form": shared_form or SharedForm(initial=_shared_initial(agreement)),
+                    "other_parts": [
+                        {"part": part, "handle": handles.get(part.user_id)}
+                        for part in parts
+                        if part.user_id != user.pk
+                    ],
+                    "is_open": mentorship.is_ongoing and own is not None,
+                    "part_form": part_form
+                    or (PartForm(initial=_part_initial(own), is_group=is_group) if own else None),
+                    "shared_form": shared_form
+                    or SharedForm(initial=_shared_initial(agreement), is_group=is_group),
                     "history": selectors.agreement_confirmations(agreement=agreement),
                 }
             )
@@ -98,13 +149,18 @@ def agreement_page(request: HttpRequest, mentorship_id: int) -> HttpResponse:
     if request.method == "GET":
         return _render(request, mentorship)
     user = cast(User, request.user)
-    if mentorship_role(mentorship=mentorship, user=user) not in ("mentor", "mentee"):
-        return HttpResponse("Only the pair can change their agreement.", status=403)
+    role = mentorship_role(mentorship=mentorship, user=user)
+    if role is None:
+        raise Http404("No such mentorship.")
+    if role not in ("mentor", "mentee"):
+        who = "the group" if mentorship.is_group else "the pair"
+        return HttpResponse(f"Only {who} can change their agreement.", status=403)
+    is_group = mentorship.is_group
     agreement = services.agreement_get_or_create(mentorship)
     section = request.POST.get("section", "")
     try:
         if section == "part":
-            part_form = PartForm(request.POST)
+            part_form = PartForm(request.POST, is_group=is_group)
             if not part_form.is_valid():
                 return _render(request, mentorship, part_form=part_form, status=422)
             try:
@@ -116,7 +172,7 @@ def agreement_page(request: HttpRequest, mentorship_id: int) -> HttpResponse:
                 return _render(request, mentorship, part_form=part_form, status=422)
             messages.success(request, "Your part of the agreement is saved.")
         elif section == "shared":
-            shared_form = SharedForm(request.POST)
+            shared_form = SharedForm(request.POST, is_group=is_group)
             if not shared_form.is_valid():
                 return _render(request, mentorship, shared_form=shared_form, status=422)
             try:

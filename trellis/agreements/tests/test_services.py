@@ -274,3 +274,17 @@ def test_the_handle_is_shown_to_the_partner_only(world):
     assert handle == selectors.Handle(kind="work", value="+49 30 1")
     for who in ("mentor", "manager", "staff", "other_mentor", "outsider"):
         assert selectors.partner_handle_for(mentorship=mentorship, viewer=world[who]) is None
+
+
+def test_a_change_after_the_partner_confirmed_asks_them_to_confirm_again(world):
+    agreement, mentor, mentee = world["agreement"], world["mentor"], world["mentee"]
+    services.agreement_confirm(agreement=agreement, by=mentor)
+    Notification.objects.all().delete()
+
+    services.agreement_update_shared(agreement=agreement, by=mentee, meeting_length_minutes=30)
+    services.agreement_update_shared(agreement=agreement, by=mentee, meeting_length_minutes=45)
+
+    revised = Notification.objects.get()  # one revision, one notice
+    assert revised.recipient == mentor
+    assert revised.kind == "agreement.revised"
+    assert revised.body == "Read the change and confirm the agreement again."
