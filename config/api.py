@@ -8,6 +8,8 @@ from trellis.agreements.api import router as agreements_router
 from trellis.core.api_errors import install_error_handlers
 from trellis.matching.api import router as matching_router
 from trellis.mentorships.api import router as mentorships_router
+from trellis.messaging.api import router as messaging_router
+from trellis.messaging.api_files import router as messaging_files_router
 from trellis.notifications.api import router as notifications_router
 from trellis.profiles.api import router as profiles_router
 from trellis.programs.api import router as programs_router
@@ -32,3 +34,5 @@ api.add_router("/", mentorships_router)
 api.add_router("/", agreements_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", notifications_router)
+api.add_router("/", messaging_router)
+api.add_router("/", messaging_files_router)

@@ -7,6 +7,7 @@ SQLite file, an in-memory channel layer, the database task queue and console ema
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "trellis.agreements",
     "trellis.notifications",
     "trellis.calendars",
+    "trellis.messaging",
     "trellis.dashboard",
     "trellis.demo",
     "django.contrib.admin",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trellis.notifications.context_processors.notifications",
+                "trellis.messaging.context_processors.messaging",
             ],
         },
     },
@@ -129,12 +132,23 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            # A socket that falls behind by this many events starts losing them (the
+            # messaging client then catches up by seq); 100, the default, is too few.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+                "capacity": 1000,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 TASKS = {
     "default": {
@@ -227,13 +241,37 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve straight from the apps' static folders; no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Messaging ------------------------------------------------------------------------
+# Attachments are private: stored under PRIVATE_MEDIA_ROOT (never served as /media/) and
+# handed out by a view that checks the reader is in the conversation. An S3-compatible
+# store replaces it by setting STORAGES["attachments"] (see README, Production).
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+ATTACHMENTS_STORAGE = env.str("ATTACHMENTS_STORAGE", default="")
+if ATTACHMENTS_STORAGE:
+    # For example storages.backends.s3.S3Storage, with its options as JSON.
+    STORAGES["attachments"] = {
+        "BACKEND": ATTACHMENTS_STORAGE,
+        "OPTIONS": env.json("ATTACHMENTS_STORAGE_OPTIONS", default={}),
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
+    }
+MESSAGING_MAX_ATTACHMENT_MB = env.int("MESSAGING_MAX_ATTACHMENT_MB", default=25)
+# An "unread messages" email goes this long after a message nobody has read.
+MESSAGING_EMAIL_DELAY_MINUTES = env.int("MESSAGING_EMAIL_DELAY_MINUTES", default=30)
+# Per person: at most this many messages in MESSAGING_RATE_WINDOW_SECONDS.
+MESSAGING_RATE_LIMIT = env.int("MESSAGING_RATE_LIMIT", default=30)
+MESSAGING_RATE_WINDOW_SECONDS = env.int("MESSAGING_RATE_WINDOW_SECONDS", default=10)
 
 # --- Matching -------------------------------------------------------------------------
 # Text similarity is lexical (TF-IDF) unless this names a local sentence-transformers model

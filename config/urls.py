@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("trellis.agreements.urls")),
     # /mentorships/<id>/schedule/ and /meetings/...: before mentorships' /<id>/<action>/.
     path("", include("trellis.scheduling.urls")),
+    # /messages/..., /mentorships/<id>/messages/, /programs/<slug>/{messages,announcements}/.
+    path("", include("trellis.messaging.urls")),
     # Pages under /mentorships/ and /programs/<slug>/{mentors,mentees,requests,offers}/.
     path("", include("trellis.mentorships.urls")),
     path("notifications/", include("trellis.notifications.urls")),

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
-from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.errors import NotFoundError, PermissionDeniedError, RateLimitedError
 
 
 def validation_error_dict(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -45,6 +45,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, {"detail": str(exc) or "You may not do this."}, status=403
         )
+
+    @api.exception_handler(RateLimitedError)
+    def on_rate_limited(request: HttpRequest, exc: RateLimitedError) -> HttpResponse:
+        response = api.create_response(
+            request, {"detail": str(exc), "retry_after": exc.retry_after}, status=429
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NotFoundError)
     def on_not_found(request: HttpRequest, exc: NotFoundError) -> HttpResponse:

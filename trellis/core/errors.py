@@ -11,4 +11,12 @@ class NotFoundError(Exception):
     """The thing does not exist, or the actor may not know it exists."""
 
 
-__all__ = ["NotFoundError", "PermissionDeniedError", "ValidationError"]
+class RateLimitedError(Exception):
+    """The actor did this too often; retry_after says in how many seconds they may again."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+__all__ = ["NotFoundError", "PermissionDeniedError", "RateLimitedError", "ValidationError"]

@@ -354,6 +354,9 @@ def _group_join(
 
         # The newcomer gets the group's invitations and reminders.
         meetings_participant_joined(mentorship=group, user=mentee)
+        from trellis.messaging.services import mentorship_people_changed
+
+        mentorship_people_changed(mentorship=group)
     _record(
         group,
         "join",
@@ -719,6 +722,10 @@ def _finish(
         GroupMember.objects.filter(mentorship=locked, left_at__isnull=True).update(
             left_at=now, left_reason=GroupLeaveReason.GROUP_FINISHED, updated_at=now
         )
+    # The conversation stays readable to its people and is no longer writable.
+    from trellis.messaging.services import mentorship_people_changed
+
+    mentorship_people_changed(mentorship=locked)
     _record(
         locked,
         action,
@@ -942,10 +949,12 @@ def _member_leaves(
             "reason": reason,
         },
     )
-    # Their place in the group's meetings goes with them.
+    # Their place in the group's meetings and conversation goes with them.
+    from trellis.messaging.services import mentorship_people_changed
     from trellis.scheduling.services import meetings_participant_left
 
     meetings_participant_left(mentorship=locked, user=member.mentee)
+    mentorship_people_changed(mentorship=locked)
 
 
 @transaction.atomic

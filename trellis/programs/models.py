@@ -66,6 +66,10 @@ class Program(TimeStampedModel):
     is_published = models.BooleanField(
         default=True, help_text="Published programs are listed to everyone signed in."
     )
+    allows_direct_messages = models.BooleanField(
+        default=True,
+        help_text="Participants may write to each other directly, outside their mentorships.",
+    )
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="managed_programs", blank=True
     )

@@ -505,8 +505,8 @@ def test_unknown_inactive_and_profileless_people_are_not_found(client, target):
 
 # --- Query counts ------------------------------------------------------------------------
 
-EDIT_PAGE_QUERIES = 6
-DETAIL_PAGE_QUERIES = 6
+EDIT_PAGE_QUERIES = 7
+DETAIL_PAGE_QUERIES = 7
 
 
 def add_windows(profile: Profile, count: int) -> None:
