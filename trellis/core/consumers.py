@@ -1,16 +1,43 @@
+"""The one live socket per browser tab: events out, and the few frames clients may send.
+
+Events (realtime.publish) reach the user's sockets through their channel-layer group.
+Frames from the client are JSON objects with a "type": "ping" is answered here, the
+messaging frames go to trellis.messaging.consumers. Anything else, anything that is not a
+JSON object, and anything larger than MAX_FRAME_BYTES is answered with a "malformed"
+error and changes nothing; the socket stays open.
+"""
+
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.functional import LazyObject, empty
 
 from trellis.core.realtime import user_group
+from trellis.messaging import consumers as messaging
+
+# A client frame is a short command; a message body is at most 10,000 characters.
+MAX_FRAME_BYTES = 64 * 1024
+
+
+def malformed(message: str) -> dict[str, Any]:
+    return {"type": "error", "client_key": None, "code": "malformed", "message": message}
+
+
+def _frame_size(text: str) -> int:
+    # Each character takes at least one byte and at most four in UTF-8.
+    if len(text) > MAX_FRAME_BYTES or len(text) * 4 <= MAX_FRAME_BYTES:
+        return len(text)
+    return len(text.encode("utf-8", errors="replace"))
 
 
 class UserEventsConsumer(AsyncJsonWebsocketConsumer):
     """One socket per signed-in browser tab; receives that user's events only."""
 
     group_name: str | None = None
+    user: Any = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -18,6 +45,10 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
             # 4401: the application's own "not signed in" close code.
             await self.close(code=4401)
             return
+        # The auth middleware wraps the user lazily; the services want the model itself.
+        if isinstance(user, LazyObject) and user._wrapped is not empty:
+            user = user._wrapped
+        self.user = user
         self.group_name = user_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
@@ -26,10 +57,35 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
         if self.group_name is not None:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.send_json(malformed("Send frames as JSON text."))
+            return
+        if _frame_size(text_data) > MAX_FRAME_BYTES:
+            await self.send_json(malformed(f"A frame may be at most {MAX_FRAME_BYTES} bytes."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_json(malformed("A frame is a JSON object."))
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # Clients only listen on this socket; a ping keeps proxies from closing it.
-        if isinstance(content, dict) and content.get("type") == "ping":
+        frame_type = content.get("type") if isinstance(content, dict) else None
+        if not isinstance(content, dict) or not isinstance(frame_type, str):
+            await self.send_json(malformed('A frame is a JSON object with a "type".'))
+            return
+        if frame_type == "ping":
+            # A ping keeps proxies from closing an idle socket.
             await self.send_json({"type": "pong"})
+            return
+        if frame_type in messaging.FRAME_TYPES:
+            reply = await messaging.handle_frame(self.user, content)
+            if reply is not None:
+                await self.send_json(reply)
+            return
+        await self.send_json(malformed(f"Unknown frame type {frame_type[:40]!r}."))
 
     async def event_message(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])

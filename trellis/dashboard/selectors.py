@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
@@ -8,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from trellis.accounts.models import User
 from trellis.mentorships import selectors as mentorship_selectors
+from trellis.messaging import selectors as messaging_selectors
 from trellis.programs import selectors as program_selectors
 from trellis.programs.models import Enrollment, EnrollmentStatus
 from trellis.scheduling import selectors as scheduling_selectors
@@ -20,6 +23,13 @@ class Dashboard:
     managed_programs: list[Any] = field(default_factory=list)
     mentorships: list[Any] = field(default_factory=list)
     upcoming_meetings: list[Any] = field(default_factory=list)
+    # Conversations with unread messages, latest first (at most DASHBOARD_CONVERSATIONS);
+    # called by the template only when the navigation's unread count is not zero, so a
+    # person with nothing unread pays no query for it.
+    unread_conversations: Callable[[], list[Any]] = list
+
+
+DASHBOARD_CONVERSATIONS = 3
 
 
 def dashboard_for_user(*, user: User) -> Dashboard:
@@ -38,10 +48,17 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         .annotate(pending_count=Coalesce(Subquery(pending), 0))
         .order_by("name")
     )
+
+    @cache
+    def unread_conversations() -> list[Any]:
+        summaries = messaging_selectors.conversation_list_for(user=user)
+        return [summary for summary in summaries if summary.unread][:DASHBOARD_CONVERSATIONS]
+
     return Dashboard(
         has_profile=hasattr(user, "profile"),
         enrollments=enrollments,
         managed_programs=managed,
         mentorships=mentorship_selectors.mentorship_list_for_user(user=user),
         upcoming_meetings=scheduling_selectors.upcoming_meetings(user=user, limit=3),
+        unread_conversations=unread_conversations,
     )
