@@ -42,6 +42,9 @@ class ProgramOut(Schema):
     default_mentor_capacity: int
     expected_length_weeks: int
     is_published: bool
+    allows_direct_messages: bool = Field(
+        description="Participants may write to each other directly."
+    )
     my_status: str | None = Field(description="Your enrollment status, if any.")
     my_role: str | None
     can_manage: bool
@@ -139,6 +142,7 @@ def _program_out(program: Program) -> dict[str, Any]:
         "default_mentor_capacity": program.default_mentor_capacity,
         "expected_length_weeks": program.expected_length_weeks,
         "is_published": program.is_published,
+        "allows_direct_messages": program.allows_direct_messages,
         "my_status": getattr(program, "my_status", None),
         "my_role": getattr(program, "my_role", None),
         "can_manage": bool(getattr(program, "can_manage", False)),

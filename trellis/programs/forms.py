@@ -102,6 +102,12 @@ class ProgramForm(ServiceErrorsMixin, forms.Form):
         label="Published",
         help_text="Published programs are listed to everyone signed in.",
     )
+    allows_direct_messages = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Direct messages",
+        help_text="Participants may write to each other directly, outside their mentorships.",
+    )
 
     def __init__(
         self,
@@ -130,6 +136,7 @@ class ProgramForm(ServiceErrorsMixin, forms.Form):
             "default_mentor_capacity": program.default_mentor_capacity,
             "expected_length_weeks": program.expected_length_weeks,
             "is_published": program.is_published,
+            "allows_direct_messages": program.allows_direct_messages,
         }
 
     def program_data(self) -> dict[str, Any]:

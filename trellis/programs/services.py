@@ -60,6 +60,7 @@ PROGRAM_FIELDS = (
     "expected_length_weeks",
     "meeting_frequency",
     "is_published",
+    "allows_direct_messages",
 )
 # Path segments under /programs/ that are pages, not programs.
 RESERVED_SLUGS = frozenset({"manage", "invitations", "new"})

@@ -575,3 +575,18 @@ def test_staff_sees_manage_links(client):
     ProgramFactory(slug="garden")
     client.force_login(StaffFactory())
     assert b"/programs/garden/manage/" in client.get("/programs/garden/").content
+
+
+def test_managers_turn_direct_messages_off_and_on(client):
+    manager = UserFactory()
+    program = ProgramFactory(slug="garden", name="Garden", managers=[manager])
+    client.force_login(manager)
+    page = client.get("/programs/garden/manage/").content.decode()
+    assert 'name="allows_direct_messages"' in page
+    assert client.post("/programs/garden/manage/", SETTINGS).status_code == 302
+    program.refresh_from_db()
+    assert program.allows_direct_messages is False
+    settings_on = {**SETTINGS, "allows_direct_messages": "on"}
+    assert client.post("/programs/garden/manage/", settings_on).status_code == 302
+    program.refresh_from_db()
+    assert program.allows_direct_messages is True
