@@ -26,8 +26,11 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py demo_load
 
+# Persistent database connections: reopening SQLite for every socket frame (and
+# checkpointing its log at each close) costs more than a message's own work; see the
+# messaging benchmark in the README.
 run: demo
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-600} $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests; never a downloaded browser build.
 browser:

@@ -135,9 +135,12 @@ if REDIS_URL:
             # A socket that falls behind by this many events starts losing them (the
             # messaging client then catches up by seq); 100, the default, is too few.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s socket timeout equals channels_redis's 5 s
+                # blocking read, so an idle read times out and kills the consumer under
+                # load; and its 100-connection pool is too small for hundreds of sockets.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
-                "capacity": 1000,
+                "capacity": 2000,
             },
         }
     }
@@ -146,7 +149,7 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1000},
+            "CONFIG": {"capacity": 2000},
         }
     }
 

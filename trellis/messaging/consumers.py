@@ -164,7 +164,7 @@ HANDLERS: dict[str, Callable[[Any, Frame, Any], dict[str, Any] | None]] = {
 
 def _handle(user: Any, frame: Frame) -> dict[str, Any] | None:
     try:
-        member = selectors.membership_of(conversation_id=frame.conversation, user=user)
+        member = selectors.membership_for_socket(conversation_id=frame.conversation, user=user)
     except NotFoundError:
         logger.warning(
             "socket frame %s refused: user %s is not a member of conversation %s",

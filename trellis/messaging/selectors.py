@@ -43,6 +43,20 @@ def membership_of(*, conversation_id: int, user: Any) -> ConversationMember:
     return member
 
 
+def membership_for_socket(*, conversation_id: int, user: Any) -> ConversationMember:
+    """As membership_of, joining only the conversation: every socket frame asks it."""
+    if not _is_signed_in(user):
+        raise NotFoundError("No such conversation.")
+    member = (
+        ConversationMember.objects.select_related("conversation")
+        .filter(conversation_id=conversation_id, user_id=user.pk, is_active=True)
+        .first()
+    )
+    if member is None:
+        raise NotFoundError("No such conversation.")
+    return member
+
+
 def conversation_for(*, conversation_id: int, user: Any) -> Conversation:
     return membership_of(conversation_id=conversation_id, user=user).conversation
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -250,7 +250,6 @@ def _clean_card(card: dict[str, Any] | None) -> dict[str, Any]:
     return clean_event_card(card or {})
 
 
-@transaction.atomic
 def message_send(
     *,
     conversation: Conversation,
@@ -263,26 +262,29 @@ def message_send(
     """Store a message and announce it; return (message, created).
 
     A retry with the same client_key returns the message stored the first time (created
-    False) and changes nothing. The message is stored (and committed) before anyone,
-    the sender included, is told of it.
+    False) and changes nothing: the key is unique per sender, so the retry's insert fails
+    and its whole transaction (the seq it took included) rolls back. The message is
+    committed before anyone, the sender included, is told of it.
+
+    The hot path is four statements: the active members (the sender's right to write and
+    the recipients at once), UPDATE ... RETURNING for the next seq (the conversation's row
+    lock and its number at once, so seqs follow commit order without gaps), the insert
+    and the sender's cursor.
     """
     key = _clean_key(client_key)
-    existing = (
-        Message.objects.select_related("sender__profile")
-        .filter(sender_id=sender.pk, client_key=key)
-        .first()
-    )
-    if existing is not None:
-        if existing.conversation_id != conversation.pk:
-            raise ValidationError({"client_key": ["This key was used for another message."]})
-        return existing, False
     if conversation.kind == ConversationKind.ANNOUNCEMENTS:
         # Whoever joined or left the program since it was last opened reads it, or not.
         conversation_announcements(program=conversation.program)
-    member = _member(conversation, sender)
-    if not member.can_write:
+    members = list(
+        ConversationMember.objects.filter(conversation=conversation, is_active=True).values_list(
+            "pk", "user_id", "can_write"
+        )
+    )
+    member = next((row for row in members if row[1] == sender.pk), None)
+    if member is None or not sender.is_active:
+        raise NotFoundError("No such conversation.")
+    if not member[2]:
         raise PermissionDeniedError("You may read this conversation but not write in it.")
-    _rate_check(sender)
     attachment_ids = sorted({int(pk) for pk in attachment_ids})
     if len(attachment_ids) > MAX_ATTACHMENTS:
         raise ValidationError(
@@ -290,61 +292,109 @@ def message_send(
         )
     cleaned_card = _clean_card(card) if card else {}
     text = _clean_body(body, required=not attachment_ids and not cleaned_card)
-    attachments = list(
-        Attachment.objects.select_for_update()
-        .filter(
-            pk__in=attachment_ids,
-            conversation=conversation,
-            uploaded_by_id=sender.pk,
-            message__isnull=True,
+    _rate_check(sender)
+    html = render_markdown(text) if text else ""
+    try:
+        with transaction.atomic():
+            message = _store(
+                conversation, sender, key, text, html, cleaned_card, attachment_ids, members
+            )
+    except IntegrityError:
+        stored = (
+            Message.objects.select_related("sender__profile")
+            .filter(sender_id=sender.pk, client_key=key)
+            .first()
         )
-        .order_by("pk")
+        if stored is None:
+            raise
+        if stored.conversation_id != conversation.pk:
+            raise ValidationError(
+                {"client_key": ["This key was used for another message."]}
+            ) from None
+        return stored, False
+    conversation.last_seq, conversation.last_message_at = message.seq, message.created_at
+    return message, True
+
+
+def _next_seq(conversation_id: int, now: dt.datetime) -> int:
+    """Take the conversation's next seq, holding its row lock until the commit."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1, last_message_at = %s, "  # noqa: S608
+            "updated_at = %s WHERE id = %s RETURNING last_seq",
+            [now, now, conversation_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFoundError("No such conversation.")
+    return int(row[0])
+
+
+def _store(
+    conversation: Conversation,
+    sender: User,
+    key: str,
+    text: str,
+    html: str,
+    card: dict[str, Any],
+    attachment_ids: list[int],
+    members: list[tuple[int, int, bool]],
+) -> Message:
+    attachments = (
+        list(
+            Attachment.objects.select_for_update()
+            .filter(
+                pk__in=attachment_ids,
+                conversation=conversation,
+                uploaded_by_id=sender.pk,
+                message__isnull=True,
+            )
+            .order_by("pk")
+        )
+        if attachment_ids
+        else []
     )
     if len(attachments) != len(attachment_ids):
         raise ValidationError(
             {"attachment_ids": ["Some files are not yours to send here, or were sent already."]}
         )
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
+    seq = _next_seq(conversation.pk, now)
     kind: str = MessageKind.TEXT
-    if cleaned_card:
+    if card:
         kind = MessageKind.EVENT
     elif attachments:
         kind = _attachment_kind(attachments)
     message = Message(
-        conversation=locked,
-        seq=locked.last_seq + 1,
+        conversation=conversation,
+        seq=seq,
         sender=sender,
         kind=kind,
         client_key=key,
         body=text,
-        body_html=render_markdown(text) if text else "",
-        card=cleaned_card,
+        body_html=html,
+        card=card,
         created_at=now,
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        # The same key committed by a concurrent retry between our check and insert.
-        stored = Message.objects.filter(sender_id=sender.pk, client_key=key).first()
-        if stored is None:
-            raise
-        return stored, False
-    Conversation.objects.filter(pk=locked.pk).update(
-        last_seq=message.seq, last_message_at=now, updated_at=now
-    )
-    conversation.last_seq, conversation.last_message_at = message.seq, now
+    message.save(force_insert=True)
     if attachments:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(message=message)
+        for attachment in attachments:
+            attachment.message = message
     # The sender has read and received their own message.
-    ConversationMember.objects.filter(pk=member.pk).update(
-        last_read_seq=message.seq, last_delivered_seq=message.seq, updated_at=now
+    sender_member_id = next(row[0] for row in members if row[1] == sender.pk)
+    ConversationMember.objects.filter(pk=sender_member_id).update(
+        last_read_seq=seq, last_delivered_seq=seq, updated_at=now
     )
-    message.sender = sender
-    _publish(locked, {"type": "message.created", "message": message_event(message)})
-    _schedule_unread_email(locked, message)
-    return message, True
+    # The new message's files are known: message_data (the event, the caller's answer)
+    # reads them from here instead of querying again.
+    message._prefetched_objects_cache = {"attachments": attachments}  # type: ignore[attr-defined]
+    realtime.publish(
+        [row[1] for row in members], {"type": "message.created", "message": message_event(message)}
+    )
+    _schedule_unread_email(conversation, message)
+    return message
 
 
 def _attachment_kind(attachments: list[Attachment]) -> str:
@@ -479,9 +529,20 @@ def unread_email_delay() -> dt.timedelta:
 
 
 def _schedule_unread_email(conversation: Conversation, message: Message) -> None:
+    """Queue the "unread messages" check for after the delay, once per conversation and delay.
+
+    One check per window is enough: a run that finds messages not yet due comes back when
+    they are (tasks.email_unread_messages), so later messages of the window are covered.
+    The cache key only saves queue rows; were it lost, a second check changes nothing.
+    """
     from trellis.messaging.tasks import email_unread_messages
 
-    at = message.created_at + unread_email_delay()
+    delay = unread_email_delay()
+    if not cache.add(
+        f"messaging:email-check:{conversation.pk}", 1, timeout=int(delay.total_seconds())
+    ):
+        return
+    at = message.created_at + delay
     conversation_id = conversation.pk
 
     def enqueue() -> None:
