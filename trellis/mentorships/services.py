@@ -261,19 +261,12 @@ def mentorship_start(
         reasons=_clean_reasons(reasons),
         started_by=by,
     )
-    if proposed:
-        mentorship.status = MentorshipStatus.PROPOSED
-    else:
-        mentorship.expected_end_on = _expected_end(program, mentorship.started_at)
-    mentorship.full_clean(exclude=RELATIONS, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            mentorship.save()
-    except IntegrityError as error:
-        # Someone else's mentorship for this mentee committed between our check and insert.
-        raise ValidationError(
-            f"{mentee.display_name} already has a mentor in {program.name}."
-        ) from error
+    # Someone else's mentorship for this mentee committed between our check and insert.
+    _insert(
+        mentorship,
+        proposed=proposed,
+        conflict=f"{mentee.display_name} already has a mentor in {program.name}.",
+    )
     _close_open_items_of(program, mentee)
     # No event for the start itself: the row's created_at and started_by tell it, and the
     # automatch publishes thousands at once, each insert counted.
@@ -282,6 +275,20 @@ def mentorship_start(
     elif notify:
         _notify_started(mentorship, by)
     return mentorship
+
+
+def _insert(mentorship: Mentorship, *, proposed: bool, conflict: str) -> None:
+    """Store a new mentorship or group, proposed or active; conflict says why it cannot be."""
+    if proposed:
+        mentorship.status = MentorshipStatus.PROPOSED
+    else:
+        mentorship.expected_end_on = _expected_end(mentorship.program, mentorship.started_at)
+    mentorship.full_clean(exclude=RELATIONS, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            mentorship.save()
+    except IntegrityError as error:
+        raise ValidationError(conflict) from error
 
 
 def _group_join(
@@ -318,20 +325,13 @@ def _group_join(
             # The members do not confirm a proposed group; each may leave it.
             confirmed_by_mentee=True,
         )
-        if proposed:
-            group.status = MentorshipStatus.PROPOSED
-        else:
-            group.expected_end_on = _expected_end(program, group.started_at)
-        group.full_clean(exclude=RELATIONS, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                group.save()
-        except IntegrityError as error:
-            # The mentor's enrollment is locked, so only a group started outside
-            # mentorship_start can race us here.
-            raise ValidationError(
-                f"{mentor.display_name} already leads a group in {program.name}."
-            ) from error
+        # The mentor's enrollment is locked, so only a group started outside
+        # mentorship_start can race us here.
+        _insert(
+            group,
+            proposed=proposed,
+            conflict=f"{mentor.display_name} already leads a group in {program.name}.",
+        )
     member = GroupMember(
         mentorship=group,
         program=program,
