@@ -88,13 +88,6 @@ def agreement_waiting_for(agreement: Agreement) -> list[Any]:
     return [person for person in agreement.mentorship.participants() if person.pk not in confirmed]
 
 
-def join_names(names: list[str]) -> str:
-    """ "Ada", "Ada and Ben", "Ada, Ben and Cy"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def agreement_status(agreement: Agreement) -> str:
     """draft, waiting, agreed (every current participant confirmed) or revised.
 

@@ -43,9 +43,10 @@ from trellis.agreements.models import (
     AgreementStatus,
     HandleKind,
 )
-from trellis.agreements.selectors import agreement_status, agreement_waiting_for, join_names
+from trellis.agreements.selectors import agreement_status, agreement_waiting_for
 from trellis.core.errors import PermissionDeniedError
 from trellis.core.sanitize import sanitize_html
+from trellis.core.text import join_names
 from trellis.mentorships.models import ONGOING_STATUSES, Mentorship
 from trellis.notifications.services import notification_send
 from trellis.profiles.models import DEFAULT_TIME_ZONE, CommunicationMode, MeetingFrequency

@@ -23,6 +23,7 @@ from trellis.agreements import selectors, services
 from trellis.agreements.forms import PartForm, SharedForm
 from trellis.agreements.models import Agreement, AgreementStatus
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.text import join_names
 from trellis.mentorships.models import Mentorship
 from trellis.mentorships.selectors import mentorship_detail, mentorship_role
 
@@ -106,11 +107,11 @@ def _render(
                     has_confirmed=has_confirmed,
                 ),
                 "parts": parts,
-                "confirmed_names": selectors.join_names(
+                "confirmed_names": join_names(
                     [part.user.display_name for part in parts if part.has_confirmed]
                 ),
                 # Pairs read it from the badge; a group names who is still to confirm.
-                "waiting_names": selectors.join_names(
+                "waiting_names": join_names(
                     ["you" if person.pk == user.pk else person.display_name for person in waiting]
                 )
                 if is_group and status_value != AgreementStatus.AGREED

@@ -27,34 +27,31 @@ def _is_signed_in(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def membership_of(*, conversation_id: int, user: Any) -> ConversationMember:
-    """The person's active membership (with the conversation); NotFoundError otherwise."""
+def _membership(conversation_id: int, user: Any, related: tuple[str, ...]) -> ConversationMember:
     if not _is_signed_in(user):
         raise NotFoundError("No such conversation.")
     member = (
-        ConversationMember.objects.select_related(
-            "conversation__program", "conversation__mentorship__mentor__profile"
-        )
+        ConversationMember.objects.select_related(*related)
         .filter(conversation_id=conversation_id, user_id=user.pk, is_active=True)
         .first()
     )
     if member is None:
         raise NotFoundError("No such conversation.")
     return member
+
+
+def membership_of(*, conversation_id: int, user: Any) -> ConversationMember:
+    """The person's active membership (with the conversation); NotFoundError otherwise."""
+    return _membership(
+        conversation_id,
+        user,
+        ("conversation__program", "conversation__mentorship__mentor__profile"),
+    )
 
 
 def membership_for_socket(*, conversation_id: int, user: Any) -> ConversationMember:
     """As membership_of, joining only the conversation: every socket frame asks it."""
-    if not _is_signed_in(user):
-        raise NotFoundError("No such conversation.")
-    member = (
-        ConversationMember.objects.select_related("conversation")
-        .filter(conversation_id=conversation_id, user_id=user.pk, is_active=True)
-        .first()
-    )
-    if member is None:
-        raise NotFoundError("No such conversation.")
-    return member
+    return _membership(conversation_id, user, ("conversation",))
 
 
 def conversation_for(*, conversation_id: int, user: Any) -> Conversation:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from trellis.core.text import join_names
 from trellis.scheduling.zones import (
     Interval,
     intersect_intervals,
@@ -484,7 +485,7 @@ class _GroupReasons(_Reasons):
         if self.person_a in missing:
             return f"You have no availability {self.period}; add some to find a time."
         verb = "has" if len(missing) == 1 else "have"
-        names = _join_names([person.name for person in missing])
+        names = join_names([person.name for person in missing])
         return (
             f"{names} {verb} no availability {self.period}, so your group has no common "
             "time. Ask them to add some."
@@ -536,13 +537,6 @@ class _GroupReasons(_Reasons):
 
     def _hours_of(self, person: PersonSchedule) -> str:
         return _describe_windows(self._windows_in_zone_of_a(person)) or "no weekly hours"
-
-
-def _join_names(names: Sequence[str]) -> str:
-    """ "Ann", "Ann and Ken", "Ann, Ken and Lea"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _format_date(day: date) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trellis.core.text import join_names
 from trellis.matching.engine import kernels
 from trellis.matching.engine.cohort import Cohort, unpack_bits
 from trellis.matching.engine.solver import Prepared, Solution, _score_pairs, prepare
@@ -69,13 +70,6 @@ class Explanation:
         if self.is_avoided:
             sentences.insert(0, "The mentor asked not to be matched with this mentee")
         return sentences
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _hours(value: float) -> str:
@@ -139,12 +133,12 @@ class _Explainer:
                 template = phrases.get(
                     criterion.mentee_feature, criterion.label + " in common: {items}"
                 )
-                text = template.format(items=_join(items[:5]))
+                text = template.format(items=join_names(items[:5]))
             else:
                 text = f"No {criterion.label.lower()} in common"
         elif kind == Kind.COMPLEMENT:
             items = self.shared_items(criterion, i, j)
-            listed = _join(items[:5])
+            listed = join_names(items[:5])
             if not items:
                 text = (
                     "Offers none of the skills sought"
@@ -399,9 +393,9 @@ def unmatched_report(
             text = "There are no mentors to match with."
         elif feasible[r] == 0:
             if nobody:
-                text = f"No mentor meets the rule “{_join(nobody)}”."
+                text = f"No mentor meets the rule “{join_names(nobody)}”."
                 if len(nobody) > 1:
-                    text = f"No mentor meets the rules “{_join(nobody)}”."
+                    text = f"No mentor meets the rules “{join_names(nobody)}”."
             elif avoided[r] == mentor_count:
                 text = "Every mentor asked not to be matched with this mentee."
             else:
@@ -409,7 +403,7 @@ def unmatched_report(
                 tightest = [prepared.criteria[c].label for c in ranked[:2]]
                 text = (
                     "Some mentors meet each rule, but none meets all of them; the tightest are "
-                    f"“{_join(tightest)}”."
+                    f"“{join_names(tightest)}”."
                 )
         elif with_places[r] == 0:
             text = f"All {feasible[r]} eligible mentors were already full."
