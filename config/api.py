@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from trellis.accounts.api import router as accounts_router
 from trellis.accounts.api_auth import api_auth
 from trellis.agreements.api import router as agreements_router
+from trellis.calls.api import router as calls_router
 from trellis.core.api_errors import install_error_handlers
 from trellis.matching.api import router as matching_router
 from trellis.mentorships.api import router as mentorships_router
@@ -36,3 +37,4 @@ api.add_router("/", scheduling_router)
 api.add_router("/", notifications_router)
 api.add_router("/", messaging_router)
 api.add_router("/", messaging_files_router)
+api.add_router("/", calls_router)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "trellis.notifications",
     "trellis.calendars",
     "trellis.messaging",
+    "trellis.calls",
     "trellis.dashboard",
     "trellis.demo",
     "django.contrib.admin",
@@ -275,6 +276,17 @@ MESSAGING_EMAIL_DELAY_MINUTES = env.int("MESSAGING_EMAIL_DELAY_MINUTES", default
 # Per person: at most this many messages in MESSAGING_RATE_WINDOW_SECONDS.
 MESSAGING_RATE_LIMIT = env.int("MESSAGING_RATE_LIMIT", default=30)
 MESSAGING_RATE_WINDOW_SECONDS = env.int("MESSAGING_RATE_WINDOW_SECONDS", default=10)
+
+# --- Calls (WebRTC) --------------------------------------------------------------------
+# With none of these set, calls connect browsers on one network (and on loopback) with no
+# outside server. STUN finds a browser's public address; TURN relays media when no direct
+# path exists (strict NATs, corporate firewalls): run coturn with use-auth-secret and
+# static-auth-secret=CALLS_TURN_SECRET, and list its turn:/turns: URLs here.
+CALLS_STUN_URLS = env.list("CALLS_STUN_URLS", default=[])
+CALLS_TURN_URLS = env.list("CALLS_TURN_URLS", default=[])
+CALLS_TURN_SECRET = env.str("CALLS_TURN_SECRET", default="")
+# How long a TURN credential stays valid; the call page fetches a new one before then.
+CALLS_TURN_TTL_SECONDS = env.int("CALLS_TURN_TTL_SECONDS", default=6 * 3600)
 
 # --- Matching -------------------------------------------------------------------------
 # Text similarity is lexical (TF-IDF) unless this names a local sentence-transformers model

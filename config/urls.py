@@ -12,6 +12,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("profile/", include("trellis.profiles.urls")),
     path("programs/", include("trellis.programs.urls")),
     path("programs/<slug:slug>/manage/matching/", include("trellis.matching.urls")),
+    # /calls/<room>/, /meetings/<id>/<occurrence>/call/ and /mentorships/<id>/call-now/:
+    # before scheduling's /meetings/<id>/<occurrence>/<action>/ and mentorships' actions.
+    path("", include("trellis.calls.urls")),
     # Before mentorships: its /mentorships/<id>/<action>/ would take "agreement".
     path("", include("trellis.agreements.urls")),
     # /mentorships/<id>/schedule/ and /meetings/...: before mentorships' /<id>/<action>/.

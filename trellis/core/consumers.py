@@ -10,11 +10,15 @@ error and changes nothing; the socket stays open.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.functional import LazyObject, empty
 
+from trellis.calls import consumers as calls
+from trellis.core import presence
 from trellis.core.realtime import user_group
 from trellis.messaging import consumers as messaging
 
@@ -38,6 +42,8 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
 
     group_name: str | None = None
     user: Any = None
+    calls: calls.CallSockets
+    seen_at: float = 0.0
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -50,12 +56,20 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
             user = user._wrapped
         self.user = user
         self.group_name = user_group(user.pk)
+        self.calls = calls.CallSockets()
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await database_sync_to_async(presence.socket_opened)(
+            user_id=user.pk, channel_name=self.channel_name
+        )
+        self.seen_at = time.monotonic()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group_name is not None:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if self.group_name is None:
+            return
+        await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        await calls.socket_closed(channel_name=self.channel_name, sockets=self.calls)
+        await database_sync_to_async(presence.socket_closed)(channel_name=self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -77,8 +91,18 @@ class UserEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(malformed('A frame is a JSON object with a "type".'))
             return
         if frame_type == "ping":
-            # A ping keeps proxies from closing an idle socket.
+            # A ping keeps proxies from closing an idle socket, and the person online.
+            if time.monotonic() - self.seen_at > presence.REFRESH.total_seconds():
+                self.seen_at = time.monotonic()
+                await database_sync_to_async(presence.socket_seen)(channel_name=self.channel_name)
             await self.send_json({"type": "pong"})
+            return
+        if frame_type in calls.FRAME_TYPES:
+            reply = await calls.handle_frame(
+                user=self.user, channel_name=self.channel_name, sockets=self.calls, content=content
+            )
+            if reply is not None:
+                await self.send_json(reply)
             return
         if frame_type in messaging.FRAME_TYPES:
             reply = await messaging.handle_frame(self.user, content)

@@ -63,3 +63,39 @@ def publish(recipient_ids: Iterable[int], event: dict[str, Any]) -> None:
     if "type" not in event:
         raise ValueError("A realtime event needs a 'type'.")
     transaction.on_commit(lambda: send_now(recipients, event))
+
+
+# One browser tab rather than all of a person's tabs: a call's signalling goes to the
+# tab that is in the call. The channel names come from the call's own records.
+
+
+async def relay(channel_name: str, event: dict[str, Any]) -> None:
+    """Send event to one socket now (from a consumer, already on the event loop)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.send(channel_name, {"type": "event.message", "event": event})
+    except Exception:
+        # The tab is gone or the layer is down: signalling is retried by the client.
+        logger.exception("realtime relay to %s failed", channel_name)
+
+
+def publish_to_sockets(channel_names: Iterable[str], event: dict[str, Any]) -> None:
+    """Send event to these sockets once the current transaction commits."""
+    names = sorted(set(channel_names))
+    if "type" not in event:
+        raise ValueError("A realtime event needs a 'type'.")
+    if not names:
+        return
+
+    def send() -> None:
+        async def send_all() -> None:
+            await asyncio.gather(*(relay(name, event) for name in names))
+
+        try:
+            async_to_sync(send_all)()
+        except Exception:
+            logger.exception("realtime publish to sockets failed")
+
+    transaction.on_commit(send)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.accounts.models import User
+from trellis.calls.selectors import call_now_status
 from trellis.core.errors import NotFoundError, PermissionDeniedError
 from trellis.matching.selectors import (
     matching_settings_for,
@@ -501,6 +502,11 @@ def _render_detail(
     user = _user(request)
     forms = forms or {}
     members = mentorship.current_group_members()
+    role = selectors.mentorship_role(mentorship=mentorship, user=user)
+    # Only the people in it call; the check reads presence and contact hours.
+    call_now = (
+        call_now_status(mentorship=mentorship, user=user) if role in ("mentor", "mentee") else None
+    )
     return render(
         request,
         "mentorships/detail.html",
@@ -509,7 +515,8 @@ def _render_detail(
             "is_mentor": mentorship.mentor_id == user.pk,
             "is_mentee": user.pk in mentorship.mentee_ids(),
             # None for a former member of a group: they read its page and nothing else.
-            "role": selectors.mentorship_role(mentorship=mentorship, user=user),
+            "role": role,
+            "call_now": call_now,
             "members": members,
             "my_membership": next((m for m in members if m.mentee_id == user.pk), None),
             "former_members": selectors.group_former_members(mentorship=mentorship),

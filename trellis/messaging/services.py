@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.core import realtime
-from trellis.core.errors import NotFoundError, PermissionDeniedError, RateLimitedError
+from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.ratelimit import rate_limit_check
 from trellis.mentorships.models import GroupLeaveReason, GroupMember, Mentorship
 from trellis.messaging.formatting import render_markdown
 from trellis.messaging.models import (
@@ -177,26 +178,13 @@ def conversation_announcements(*, program: Program) -> Conversation:
 
 
 def _rate_check(user: User) -> None:
-    """Refuse a send beyond the person's limit in the current window (a fixed window).
-
-    The counter lives in the cache: Redis when REDIS_URL is set, so every server process
-    counts together; a process's own memory otherwise.
-    """
-    window = settings.MESSAGING_RATE_WINDOW_SECONDS
-    now = int(timezone.now().timestamp())
-    bucket = now // window
-    key = f"messaging:rate:{user.pk}:{bucket}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        count = 1
-    if count > settings.MESSAGING_RATE_LIMIT:
-        raise RateLimitedError(
-            "You are sending messages too fast; wait a few seconds.",
-            retry_after=(bucket + 1) * window - now,
-        )
+    """Refuse a send beyond the person's limit in the current window (a fixed window)."""
+    rate_limit_check(
+        key=f"messaging:{user.pk}",
+        limit=settings.MESSAGING_RATE_LIMIT,
+        window_seconds=settings.MESSAGING_RATE_WINDOW_SECONDS,
+        message="You are sending messages too fast; wait a few seconds.",
+    )
 
 
 def _member(conversation: Conversation, user: User) -> ConversationMember:

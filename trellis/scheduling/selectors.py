@@ -203,6 +203,32 @@ def expand(
     return sorted(found, key=lambda item: (item.start, item.series.pk))
 
 
+def occurrence_of(*, series: MeetingSeries, recurrence_id: str) -> MeetingOccurrence | None:
+    """One occurrence of the series where it takes place now (moved or not); None when it
+    was cancelled or the series has no such occurrence."""
+    rule = series.rule()
+    try:
+        if not rule.has_occurrence(recurrence_id):
+            return None
+        original = parse_recurrence_id(recurrence_id, rule.zone)
+    except ValueError:
+        return None
+    change = next((c for c in series.changes.all() if c.recurrence_id == recurrence_id), None)
+    if change is not None and (change.is_cancelled or change.start is None):
+        return None
+    if change is not None and change.start is not None:
+        start = change.start.astimezone(dt.UTC)
+        length = dt.timedelta(minutes=change.duration_minutes or series.duration_minutes)
+        moved = True
+    else:
+        start = original.astimezone(dt.UTC)
+        length = series.duration
+        moved = False
+    return MeetingOccurrence(
+        series, Occurrence(start, start + length, original, recurrence_id, moved)
+    )
+
+
 def busy_from_meetings(
     *, user: User, start: dt.datetime, end: dt.datetime, exclude_pk: int | None = None
 ) -> list[Interval]:

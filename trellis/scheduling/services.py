@@ -65,6 +65,7 @@ from trellis.notifications.services import (
 )
 from trellis.scheduling import selectors
 from trellis.scheduling.models import (
+    MAX_DURATION_MINUTES,
     MAX_OPTIONS,
     MeetingLog,
     MeetingOutcome,
@@ -1052,6 +1053,33 @@ def series_update(*, series: MeetingSeries, by: User, **data: Any) -> MeetingSer
 
 
 # Logs -----------------------------------------------------------------------------------
+
+
+def log_from_call(*, series: MeetingSeries, recurrence_id: str, minutes: int) -> MeetingLog | None:
+    """Log a meeting held as a Trellis call: it happened, for as long as the call lasted.
+
+    A log a person wrote stays theirs (their outcome and length win); a log the calls
+    wrote before (an earlier part of the same meeting) takes the new length.
+    """
+    if minutes < 1:
+        return None
+    minutes = min(minutes, MAX_DURATION_MINUTES)
+    with transaction.atomic():
+        log = (
+            MeetingLog.objects.select_for_update()
+            .filter(series=series, recurrence_id=recurrence_id)
+            .first()
+        )
+        if log is not None and log.written_by_id is not None:
+            return log
+        if log is None:
+            log = MeetingLog(series=series, recurrence_id=recurrence_id)
+        log.outcome = MeetingOutcome.HAPPENED
+        log.minutes = minutes
+        # Nobody wrote this log: written_by stays empty (the field is nullable, not blank).
+        log.full_clean(exclude=["written_by"])
+        log.save()
+    return log
 
 
 @transaction.atomic
