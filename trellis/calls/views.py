@@ -73,7 +73,8 @@ def room(request: HttpRequest, room: str) -> HttpResponse:
     context = {
         "call": call,
         "mentorship": call.mentorship,
-        "title": mentorship_title(call.mentorship, user),
+        # "Call with your group" for its mentor, else the partner's or the group's name.
+        "title": mentorship_title(call.mentorship, user).replace("Your group", "your group"),
         "local_start": occurrence.start.astimezone(zone) if occurrence else None,
         "local_end": occurrence.end.astimezone(zone) if occurrence else None,
         "viewer_zone": zone.key,

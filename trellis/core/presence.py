@@ -20,6 +20,8 @@ FRESH_FOR = dt.timedelta(minutes=5)
 
 def socket_opened(*, user_id: int, channel_name: str) -> None:
     now = timezone.now()
+    # Rows a dead process left behind go on the next connect (a small table).
+    sockets_purge_stale(now=now)
     OpenSocket.objects.update_or_create(
         channel_name=channel_name,
         defaults={"user_id": user_id, "opened_at": now, "seen_at": now},

@@ -24,10 +24,12 @@ from playwright.sync_api import expect
 from trellis.accounts.tests.factories import UserFactory
 from trellis.calls.models import Call, CallJoin
 from trellis.core.tests.browser import collect_console_errors, sign_in
+from trellis.mentorships.models import Mentorship, MentorshipStatus
 from trellis.mentorships.tests.factories import MentorshipFactory, mentee_in, mentor_in
 from trellis.programs.tests.factories import ProgramFactory
 from trellis.scheduling.models import MeetingSeries, Modality
 from trellis.scheduling.recurrence import format_recurrence_id
+from trellis.scheduling.tests.helpers import group_of, group_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -397,3 +399,50 @@ def test_a_user_from_another_program_gets_not_found(pair, open_page):
     page = open_page()
     sign_in(page, stranger.email)
     assert page.request.get(pair["meeting_url"]).status == 404
+
+
+def test_not_now_tells_the_caller_and_nothing_more(pair, open_page):
+    maria = open_page()
+    ada = open_page()
+    sign_in(maria, MENTOR_EMAIL)
+    sign_in(ada, MENTEE_EMAIL)
+    expect(maria.locator("body[data-events-connected='true']")).to_have_count(1)
+    ada.goto(f"/mentorships/{pair['mentorship'].pk}/")
+    ada.get_by_role("button", name="Call now").click()
+    expect(ada.get_by_role("heading", name="Call with Maria Mentor")).to_be_visible()
+    expect(ada.locator("body[data-events-connected='true']")).to_have_count(1)
+
+    banner = maria.get_by_role("alert").filter(has_text="Ada Mentee is calling you.")
+    banner.get_by_role("button", name="Not now").click()
+    expect(banner).to_have_count(0)
+    declined = ada.get_by_role("status").filter(has_text="Maria Mentor can't take the call now.")
+    expect(declined).to_be_visible()
+    assert CallJoin.objects.filter(user=pair["mentor"]).count() == 0
+
+
+def test_a_group_of_three_meets_as_a_mesh(open_page):
+    program = group_program(name="Leadership Circles")
+    mentor = mentor_in(program, display_name="Mara Lead", user__email=MENTOR_EMAIL)
+    noah = mentee_in(program, display_name="Noah Member", user__email="noah@example.org")
+    kenji = mentee_in(program, display_name="Kenji Member", user__email="kenji@example.org")
+    group = group_of(program, mentor, [noah, kenji])
+    Mentorship.objects.filter(pk=group.pk).update(status=MentorshipStatus.ACTIVE)
+
+    pages = []
+    for email in (MENTOR_EMAIL, "noah@example.org", "kenji@example.org"):
+        page = open_page()
+        sign_in(page, email)
+        pages.append(page)
+    mara, noah_page, kenji_page = pages
+    mara.goto(f"/mentorships/{group.pk}/")
+    mara.get_by_role("button", name="Call now").click()
+    expect(mara.get_by_role("heading", name="Call with your group")).to_be_visible()
+    enter_room(mara)
+    for page in (noah_page, kenji_page):
+        banner = page.get_by_role("alert").filter(has_text="Mara Lead is calling you.")
+        banner.get_by_role("link", name="Join the call").click()
+        enter_room(page)
+    # Everyone is connected to both others, and sees both.
+    for page in pages:
+        connected(page, count=2)
+        wait_until(lambda page=page: page.evaluate(VIDEO_STREAMS_DECODING) == 2)
