@@ -96,10 +96,14 @@
       decline.className = "button--secondary";
       decline.textContent = "Not now";
       decline.addEventListener("click", function () {
-        var token = document.querySelector("[name=csrfmiddlewaretoken]");
+        // The page's CSRF token, as htmx sends it (hx-headers on the body).
         var headers = { "X-Requested-With": "fetch" };
-        var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-        headers["X-CSRFToken"] = token ? token.value : match ? decodeURIComponent(match[1]) : "";
+        try {
+          var htmxHeaders = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+          headers["X-CSRFToken"] = htmxHeaders["X-CSRFToken"] || "";
+        } catch (error) {
+          headers["X-CSRFToken"] = "";
+        }
         fetch(event.url + "decline/", { method: "POST", credentials: "same-origin", headers: headers })
           .catch(function () {});
         hide();
