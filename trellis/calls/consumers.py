@@ -168,7 +168,8 @@ async def handle_frame(
             )
         return None
     except MalformedFrameError as exc:
-        return error("malformed", str(exc), room=room if isinstance(room, str) else None)
+        valid_room = isinstance(room, str) and 0 < len(room) <= 64
+        return error("malformed", str(exc), room=room if valid_room else None)
 
 
 async def _handle_join(
