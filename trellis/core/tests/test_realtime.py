@@ -340,8 +340,10 @@ send_now([int(sys.argv[1])], {"type": "from.another.process", "pid": int(sys.arg
 
 @pytest.mark.redis
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
+@pytest.mark.django_db(transaction=True)
 def test_event_published_in_another_process_reaches_this_process_through_redis():
-    user = User(pk=424_242, email="far-away@example.org")
+    # A stored user: an open socket is recorded (presence) against its person.
+    user = UserFactory(email="far-away@example.org")
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
