@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -127,6 +128,47 @@ def page(browser: Any, live_server_url: str) -> Iterator[Any]:
     yield browser_page
     context.close()
     assert errors == [], f"console errors: {errors}"
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server_url: str) -> Iterator[Any]:
+    """Open pages each in a browser context of its own (one per person, or per visit).
+
+    ``time_zone`` sets the device clock's zone, ``media`` grants camera and microphone,
+    ``init_script`` runs before each page's own scripts. The test fails if any page
+    logged a console error; contexts the test closed itself ("went offline") are fine.
+    """
+    opened: list[tuple[Any, list[str]]] = []
+
+    def open_page(
+        time_zone: str | None = None,
+        *,
+        width: int = 1280,
+        height: int = 900,
+        media: bool = False,
+        init_script: str = "",
+        timeout_ms: int = 10_000,
+    ) -> Any:
+        options: dict[str, Any] = {
+            "base_url": live_server_url,
+            "viewport": {"width": width, "height": height},
+            "permissions": ["microphone", "camera"] if media else [],
+        }
+        if time_zone:
+            options["timezone_id"] = time_zone
+        context = browser.new_context(**options)
+        context.set_default_timeout(timeout_ms)
+        if init_script:
+            context.add_init_script(init_script)
+        browser_page = context.new_page()
+        opened.append((context, collect_console_errors(browser_page)))
+        return browser_page
+
+    yield open_page
+    for context, _errors in opened:
+        with contextlib.suppress(Exception):
+            context.close()
+    assert [errors for _context, errors in opened] == [[] for _ in opened], "console errors"
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ is checked is what WebRTC itself reports (``getStats``): frames decoded from the
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import time
@@ -23,7 +22,7 @@ from playwright.sync_api import expect
 
 from trellis.accounts.tests.factories import UserFactory
 from trellis.calls.models import Call, CallJoin
-from trellis.core.tests.browser import collect_console_errors, sign_in
+from trellis.core.tests.browser import sign_in
 from trellis.mentorships.models import Mentorship, MentorshipStatus
 from trellis.mentorships.tests.factories import MentorshipFactory, mentee_in, mentor_in
 from trellis.programs.tests.factories import ProgramFactory
@@ -98,28 +97,19 @@ def _fresh_channel_layer() -> Iterator[None]:
 
 
 @pytest.fixture
-def open_page(browser: Any, live_server_url: str) -> Iterator[Callable[..., Any]]:
-    """A page in a browser context of its own (one per person)."""
-    opened: list[tuple[Any, list[str]]] = []
+def call_page(open_page: Callable[..., Any]) -> Callable[..., Any]:
+    """A person's page with camera and microphone allowed (Chromium's fake ones)."""
 
-    def open_page(*, width: int = 1280, height: int = 900, deny_media: bool = False) -> Any:
-        context = browser.new_context(
-            base_url=live_server_url,
-            viewport={"width": width, "height": height},
-            permissions=["microphone", "camera"],
+    def call_page(*, width: int = 1280, height: int = 900, deny_media: bool = False) -> Any:
+        return open_page(
+            width=width,
+            height=height,
+            media=True,
+            init_script=DENY_MEDIA if deny_media else "",
+            timeout_ms=15_000,
         )
-        context.set_default_timeout(15_000)
-        if deny_media:
-            context.add_init_script(DENY_MEDIA)
-        page = context.new_page()
-        opened.append((context, collect_console_errors(page)))
-        return page
 
-    yield open_page
-    for context, _errors in opened:
-        with contextlib.suppress(Exception):
-            context.close()
-    assert [errors for _context, errors in opened] == [[] for _ in opened], "console errors"
+    return call_page
 
 
 @pytest.fixture
@@ -197,10 +187,10 @@ def connected(page: Any, count: int = 1) -> None:
 
 
 def test_two_people_meet_by_video_share_a_screen_and_go_audio_only(
-    pair, open_page, assert_accessible
+    pair, call_page, assert_accessible
 ):
-    maria = open_page()
-    ada = open_page()
+    maria = call_page()
+    ada = call_page()
     sign_in(maria, MENTOR_EMAIL)
     sign_in(ada, MENTEE_EMAIL)
 
@@ -268,10 +258,10 @@ def test_two_people_meet_by_video_share_a_screen_and_go_audio_only(
     assert Call.objects.get(pk=call.pk).held_seconds > 0
 
 
-def test_someone_outside_the_mentorship_cannot_join_nor_signal(pair, open_page):
-    maria = open_page()
-    ada = open_page()
-    olga = open_page()
+def test_someone_outside_the_mentorship_cannot_join_nor_signal(pair, call_page):
+    maria = call_page()
+    ada = call_page()
+    olga = call_page()
     sign_in(maria, MENTOR_EMAIL)
     sign_in(ada, MENTEE_EMAIL)
     sign_in(olga, OUTSIDER_EMAIL)
@@ -316,9 +306,9 @@ def test_someone_outside_the_mentorship_cannot_join_nor_signal(pair, open_page):
     assert maria.evaluate(CONNECTION_STATES) == ["connected"]
 
 
-def test_the_call_recovers_when_a_socket_drops(pair, open_page):
-    maria = open_page()
-    ada = open_page()
+def test_the_call_recovers_when_a_socket_drops(pair, call_page):
+    maria = call_page()
+    ada = call_page()
     sign_in(maria, MENTOR_EMAIL)
     sign_in(ada, MENTEE_EMAIL)
     maria.goto(pair["meeting_url"])
@@ -348,8 +338,8 @@ def test_the_call_recovers_when_a_socket_drops(pair, open_page):
     wait_until(lambda: maria.evaluate(VIDEO_STREAMS_DECODING) == 2, message="no screen")
 
 
-def test_call_now_at_a_phone_width(pair, open_page, assert_accessible):
-    ada = open_page(width=390, height=844)
+def test_call_now_at_a_phone_width(pair, call_page, assert_accessible):
+    ada = call_page(width=390, height=844)
     sign_in(ada, MENTEE_EMAIL)
     mentorship_url = f"/mentorships/{pair['mentorship'].pk}/"
 
@@ -358,7 +348,7 @@ def test_call_now_at_a_phone_width(pair, open_page, assert_accessible):
     expect(ada.get_by_text("Maria Mentor is not online right now.")).to_be_visible()
     expect(ada.get_by_role("button", name="Call now")).to_have_count(0)
 
-    maria = open_page()
+    maria = call_page()
     sign_in(maria, MENTOR_EMAIL)
     expect(maria.locator("body[data-events-connected='true']")).to_have_count(1)
     ada.goto(mentorship_url)
@@ -382,8 +372,8 @@ def test_call_now_at_a_phone_width(pair, open_page, assert_accessible):
     assert Call.objects.get(mentorship=pair["mentorship"]).kind == "instant"
 
 
-def test_blocked_camera_explains_what_to_do_and_still_lets_one_listen(pair, open_page):
-    ada = open_page(deny_media=True)
+def test_blocked_camera_explains_what_to_do_and_still_lets_one_listen(pair, call_page):
+    ada = call_page(deny_media=True)
     sign_in(ada, MENTEE_EMAIL)
     ada.goto(pair["meeting_url"])
     expect(
@@ -394,16 +384,16 @@ def test_blocked_camera_explains_what_to_do_and_still_lets_one_listen(pair, open
     expect(ada.get_by_text("Waiting for the others to join")).to_be_visible()
 
 
-def test_a_user_from_another_program_gets_not_found(pair, open_page):
+def test_a_user_from_another_program_gets_not_found(pair, call_page):
     stranger = UserFactory(email="sam@example.org")
-    page = open_page()
+    page = call_page()
     sign_in(page, stranger.email)
     assert page.request.get(pair["meeting_url"]).status == 404
 
 
-def test_not_now_tells_the_caller_and_nothing_more(pair, open_page):
-    maria = open_page()
-    ada = open_page()
+def test_not_now_tells_the_caller_and_nothing_more(pair, call_page):
+    maria = call_page()
+    ada = call_page()
     sign_in(maria, MENTOR_EMAIL)
     sign_in(ada, MENTEE_EMAIL)
     expect(maria.locator("body[data-events-connected='true']")).to_have_count(1)
@@ -420,7 +410,7 @@ def test_not_now_tells_the_caller_and_nothing_more(pair, open_page):
     assert CallJoin.objects.filter(user=pair["mentor"]).count() == 0
 
 
-def test_a_group_of_three_meets_as_a_mesh(open_page):
+def test_a_group_of_three_meets_as_a_mesh(call_page):
     program = group_program(name="Leadership Circles")
     mentor = mentor_in(program, display_name="Mara Lead", user__email=MENTOR_EMAIL)
     noah = mentee_in(program, display_name="Noah Member", user__email="noah@example.org")
@@ -430,7 +420,7 @@ def test_a_group_of_three_meets_as_a_mesh(open_page):
 
     pages = []
     for email in (MENTOR_EMAIL, "noah@example.org", "kenji@example.org"):
-        page = open_page()
+        page = call_page()
         sign_in(page, email)
         pages.append(page)
     mara, noah_page, kenji_page = pages

@@ -7,7 +7,6 @@ polling when the page cannot open one. Every page must finish without a console 
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from django.test import override_settings
 from PIL import Image
 from playwright.sync_api import expect
 
-from trellis.core.tests.browser import collect_console_errors, sign_in
+from trellis.core.tests.browser import sign_in
 from trellis.mentorships.tests.factories import MentorshipFactory, mentee_in, mentor_in
 from trellis.messaging import services
 from trellis.messaging.models import Message
@@ -90,36 +89,6 @@ def _fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture
-def open_page(browser: Any, live_server_url: str) -> Iterator[Callable[..., Any]]:
-    """A page in a browser context of its own (one per person, or per visit)."""
-    opened: list[tuple[Any, list[str]]] = []
-
-    def open_page(
-        *, block_websockets: bool = False, hanging_websockets: bool = False, media: bool = False
-    ) -> Any:
-        context = browser.new_context(
-            base_url=live_server_url,
-            viewport={"width": 1280, "height": 900},
-            permissions=["microphone", "camera"] if media else [],
-        )
-        context.set_default_timeout(10_000)
-        if block_websockets:
-            context.add_init_script(BLOCK_WEBSOCKETS)
-        if hanging_websockets:
-            context.add_init_script(HANG_WEBSOCKETS)
-        page = context.new_page()
-        opened.append((context, collect_console_errors(page)))
-        return page
-
-    yield open_page
-    for context, _errors in opened:
-        # Some were closed by the test already (someone "went offline").
-        with contextlib.suppress(Exception):
-            context.close()
-    assert [errors for _context, errors in opened] == [[] for _ in opened], "console errors"
 
 
 @pytest.fixture
@@ -272,7 +241,7 @@ def test_without_websockets_the_page_sends_over_http_and_polls(pair, open_page):
     maria = open_page()
     sign_in(maria, MENTOR_EMAIL)
     open_conversation(maria, pair["url"])
-    ada = open_page(block_websockets=True)
+    ada = open_page(init_script=BLOCK_WEBSOCKETS)
     sign_in(ada, MENTEE_EMAIL)
 
     open_conversation(ada, pair["url"], mode="http")
@@ -289,7 +258,7 @@ def test_without_websockets_the_page_sends_over_http_and_polls(pair, open_page):
 
 
 def test_an_unsent_message_survives_a_reload_and_is_sent_once(pair, open_page):
-    ada = open_page(hanging_websockets=True)
+    ada = open_page(init_script=HANG_WEBSOCKETS)
     sign_in(ada, MENTEE_EMAIL)
     # The socket hangs: for its first five seconds the page waits for it, and the
     # message waits in the outbox.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from trellis.core.tests.browser import collect_console_errors, sign_in
+from trellis.core.tests.browser import sign_in
 from trellis.mentorships.tests.factories import MentorshipFactory, mentee_in, mentor_in
 from trellis.programs.tests.factories import ProgramFactory
 from trellis.scheduling.models import MeetingSeries
@@ -39,28 +38,6 @@ DURATION = dt.timedelta(minutes=60)
 SCHEDULE_PAGE_HORIZON = dt.timedelta(days=42)
 DASH = "\u2013"  # how the pages write a range of times
 RRULE_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-@pytest.fixture
-def open_page(browser: Any, live_server_url: str) -> Iterator[Callable[[str], Any]]:
-    """Open a page in a new browser context whose device clock runs in the given zone."""
-    opened: list[tuple[Any, list[str]]] = []
-
-    def open_page(time_zone: str) -> Any:
-        context = browser.new_context(
-            base_url=live_server_url,
-            timezone_id=time_zone,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.set_default_timeout(10_000)
-        browser_page = context.new_page()
-        opened.append((context, collect_console_errors(browser_page)))
-        return browser_page
-
-    yield open_page
-    for context, _ in opened:
-        context.close()
-    assert [errors for _, errors in opened] == [[] for _ in opened], "console errors"
 
 
 def long_date(moment: dt.datetime) -> str:
