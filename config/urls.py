@@ -15,6 +15,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # /calls/<room>/, /meetings/<id>/<occurrence>/call/ and /mentorships/<id>/call-now/:
     # before scheduling's /meetings/<id>/<occurrence>/<action>/ and mentorships' actions.
     path("", include("trellis.calls.urls")),
+    # Issue 7: /mentorships/<id>/{goals,wins,plan,feedback}/..., /goals/..., /wins/...,
+    # /programs/<slug>/wins/, /programs/<slug>/manage/{plans,surveys}/, /surveys/...:
+    # before mentorships' /mentorships/<id>/<action>/.
+    path("", include("trellis.goals.urls")),
+    path("", include("trellis.wins.urls")),
+    path("", include("trellis.plans.urls")),
+    path("", include("trellis.feedback.urls")),
     # Before mentorships: its /mentorships/<id>/<action>/ would take "agreement".
     path("", include("trellis.agreements.urls")),
     # /mentorships/<id>/schedule/ and /meetings/...: before mentorships' /<id>/<action>/.

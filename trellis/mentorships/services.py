@@ -268,6 +268,8 @@ def mentorship_start(
         conflict=f"{mentee.display_name} already has a mentor in {program.name}.",
     )
     _close_open_items_of(program, mentee)
+    if not proposed:
+        _lifecycle(mentorship, "started")
     # No event for the start itself: the row's created_at and started_by tell it, and the
     # automatch publishes thousands at once, each insert counted.
     if notify and proposed:
@@ -349,6 +351,10 @@ def _group_join(
             f"{mentee.display_name} is already in a group in {program.name}."
         ) from error
     _close_open_items_of(program, mentee)
+    if is_new and not proposed:
+        _lifecycle(group, "started")
+    elif not is_new:
+        _lifecycle(group, "member_joined", user=mentee)
     if not is_new:
         from trellis.scheduling.services import meetings_participant_joined
 
@@ -607,6 +613,21 @@ def _notify_others(
         )
 
 
+def _lifecycle(mentorship: Mentorship, event: str, *, user: User | None = None) -> None:
+    """Tell the apps built on a mentorship what happened to it, inside its transaction.
+
+    Events: "started" (it became active: started directly, confirmed, or a group began),
+    "paused", "resumed", "extended" (expected_end_on moved), "finished" (completed or
+    ended), "member_joined" and "member_left" (a group's member, given as ``user``).
+    Connection plans time their prompts from it and feedback its surveys.
+    """
+    from trellis.feedback.services import surveys_on_mentorship
+    from trellis.plans.services import plan_on_mentorship
+
+    plan_on_mentorship(mentorship=mentorship, event=event, user=user)
+    surveys_on_mentorship(mentorship=mentorship, event=event, user=user)
+
+
 def _pair_label(mentorship: Mentorship) -> str:
     if mentorship.is_group:
         return f"{mentorship.mentor.display_name}'s group"
@@ -664,6 +685,8 @@ def mentorship_confirm(*, mentorship: Mentorship, by: User) -> Mentorship:
         fields += ["status", "started_at", "expected_end_on"]
     _save(locked, mentorship, fields)
     _record(locked, "confirm", by=by, from_status=MentorshipStatus.PROPOSED)
+    if locked.is_active:
+        _lifecycle(locked, "started")
     if locked.is_active:
         _notify_others(
             locked,
@@ -726,6 +749,7 @@ def _finish(
     from trellis.messaging.services import mentorship_people_changed
 
     mentorship_people_changed(mentorship=locked)
+    _lifecycle(locked, "finished")
     _record(
         locked,
         action,
@@ -770,6 +794,7 @@ def mentorship_pause(*, mentorship: Mentorship, by: User, note: str = "") -> Men
     locked.paused_at = timezone.now()
     _save(locked, mentorship, ["status", "paused_at"])
     _record(locked, "pause", by=by, from_status=MentorshipStatus.ACTIVE, note=note)
+    _lifecycle(locked, "paused")
     _notify_others(
         locked,
         by=by,
@@ -788,6 +813,7 @@ def mentorship_resume(*, mentorship: Mentorship, by: User) -> Mentorship:
     locked.paused_at = None
     _save(locked, mentorship, ["status", "paused_at"])
     _record(locked, "resume", by=by, from_status=MentorshipStatus.PAUSED)
+    _lifecycle(locked, "resumed")
     _notify_others(
         locked,
         by=by,
@@ -899,6 +925,7 @@ def mentorship_extend(*, mentorship: Mentorship, by: User, until: dt.date) -> Me
     locked.end_reminder_sent_at = None
     locked.wrap_up_sent_at = None
     _save(locked, mentorship, ["expected_end_on", "end_reminder_sent_at", "wrap_up_sent_at"])
+    _lifecycle(locked, "extended")
     _record(
         locked,
         "extend",
@@ -955,6 +982,7 @@ def _member_leaves(
 
     meetings_participant_left(mentorship=locked, user=member.mentee)
     mentorship_people_changed(mentorship=locked)
+    _lifecycle(locked, "member_left", user=member.mentee)
 
 
 @transaction.atomic
