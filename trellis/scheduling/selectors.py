@@ -553,6 +553,61 @@ def proposal_for(*, proposal_id: int, user: Any) -> MeetingProposal:
     return proposal
 
 
+RECENT_DAYS = 30
+
+
+def recent_meetings_for(
+    *, mentorship: Mentorship, now: dt.datetime | None = None, limit: int = 10
+) -> list[MeetingOccurrence]:
+    """The mentorship's meetings that began in the last 30 days, latest first.
+
+    They are the ones a person logs, reviews and rates; two queries whatever their number.
+    """
+    now = now or timezone.now()
+    found = meetings_for_mentorship(
+        mentorship=mentorship, start=now - dt.timedelta(days=RECENT_DAYS), end=now
+    )
+    return [item for item in reversed(found) if item.start <= now][:limit]
+
+
+def logged_occurrences(*, mentorship: Mentorship) -> set[tuple[int, str]]:
+    """(series id, recurrence id) of every logged meeting of the mentorship."""
+    return set(
+        MeetingLog.objects.filter(series__mentorship=mentorship).values_list(
+            "series_id", "recurrence_id"
+        )
+    )
+
+
+def meeting_for(*, series_id: int, recurrence_id: str, user: Any) -> MeetingOccurrence:
+    """One meeting as it takes place, if user may see its mentorship; NotFoundError if it
+    does not exist, was cancelled, or is not theirs to see."""
+    series = series_for(series_id=series_id, user=user)
+    item = occurrence_of(series=series, recurrence_id=recurrence_id)
+    if item is None:
+        raise NotFoundError("No such meeting: it may have been cancelled.")
+    return item
+
+
+def log_for(*, series: MeetingSeries, recurrence_id: str, user: Any) -> LogView | None:
+    """The meeting's log as user may see it (see LogView), or None before one is written."""
+    role = scheduling_role(mentorship=series.mentorship, user=user)
+    if role is None:
+        raise NotFoundError("No such meeting.")
+    log = MeetingLog.objects.filter(series=series, recurrence_id=recurrence_id).first()
+    if log is None:
+        return None
+    if role not in ("mentor", "mentee"):
+        return LogView(log=log, shared_notes=None, next_steps=None, private_note=None)
+    note = MeetingPrivateNote.objects.filter(log=log, author_id=user.pk).first()
+    return LogView(
+        log=log,
+        shared_notes=log.shared_notes,
+        next_steps=log.next_steps,
+        private_note=note.text if note else None,
+    )
+
+
 @dataclass(frozen=True)
 class LogView:
     """A meeting log as one viewer may see it: managers get outcome and length only.

@@ -13,6 +13,7 @@ urlpatterns = [
         views.proposal_act,
         name="proposal_act",
     ),
+    path("meetings/<int:series_id>/<str:recurrence_id>/", views.meeting, name="meeting"),
     path(
         "meetings/<int:series_id>/<str:recurrence_id>/<slug:action>/",
         views.occurrence_act,

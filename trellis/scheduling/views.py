@@ -17,11 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
 from trellis.scheduling import selectors, services
+from trellis.scheduling.forms import MeetingLogForm
 from trellis.scheduling.recurrence import Frequency, parse_recurrence_id
 from trellis.scheduling.zones import resolve_local_time
 
@@ -209,6 +210,11 @@ def _render_schedule(
     for meeting in context["meetings"]:
         if failed and failed.get("meeting") == meeting["key"]:
             meeting["failed"] = failed
+    logged = selectors.logged_occurrences(mentorship=mentorship)
+    context["recent_meetings"] = [
+        {**_meeting_entry(item, zone), "is_logged": (item.series.pk, item.recurrence_id) in logged}
+        for item in selectors.recent_meetings_for(mentorship=mentorship, now=now)
+    ]
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "slots":
         return render(request, "scheduling/_slots.html", context)
     return render(request, "scheduling/schedule.html", context, status=status)
@@ -378,3 +384,77 @@ def occurrence_act(
         raise PermissionDenied(str(error)) from error
     messages.success(request, MEETING_DONE[action])
     return redirect("scheduling:schedule", series.mentorship_id)
+
+
+def _meeting_or_404(request: HttpRequest, series_id: int, recurrence_id: str) -> Any:
+    try:
+        return selectors.meeting_for(
+            series_id=series_id, recurrence_id=recurrence_id, user=request.user
+        )
+    except NotFoundError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting(request: HttpRequest, series_id: int, recurrence_id: str) -> HttpResponse:
+    """One meeting: when and how, its agenda with the goals to review, its log and pulse.
+
+    Everyone taking part writes the shared log (and a private note of their own); the
+    program's managers and staff see when it was and whether it happened, nothing more.
+    """
+    item = _meeting_or_404(request, series_id, recurrence_id)
+    series, user = item.series, _user(request)
+    mentorship = series.mentorship
+    is_pair = selectors.is_participant(mentorship=mentorship, user=user)
+    now = timezone.now()
+    has_begun = item.start <= now
+    log = selectors.log_for(series=series, recurrence_id=recurrence_id, user=user)
+    status = 200
+    if request.method == "POST":
+        if not is_pair:
+            raise PermissionDenied("Only the people in the meeting write its log.")
+        form = MeetingLogForm(request.POST)
+        if form.is_valid():
+            try:
+                services.log_write(
+                    series=series, recurrence_id=recurrence_id, by=user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except PermissionDeniedError as error:
+                raise PermissionDenied(str(error)) from error
+            else:
+                messages.success(request, "The meeting's log is saved.")
+                return redirect("scheduling:meeting", series.pk, recurrence_id)
+        status = 422
+    elif log is not None:
+        form = MeetingLogForm(
+            initial={
+                "outcome": log.log.outcome,
+                "minutes": log.log.minutes,
+                "shared_notes": log.shared_notes or "",
+                "next_steps": log.next_steps or "",
+                "private_note": log.private_note or "",
+            }
+        )
+    else:
+        form = MeetingLogForm(initial={"minutes": series.duration_minutes})
+    zone = ZoneInfo(selectors.user_zone(user))
+    context = {
+        "mentorship": mentorship,
+        "item": item,
+        "series": series,
+        "recurrence_id": recurrence_id,
+        "local_start": item.start.astimezone(zone),
+        "local_end": item.end.astimezone(zone),
+        "viewer_zone": selectors.user_zone(user),
+        "with_label": selectors.with_label(mentorship, user) if is_pair else "",
+        "is_pair": is_pair,
+        "has_begun": has_begun,
+        # log_write takes a log from an hour before the start on.
+        "can_log": is_pair and item.start <= now + dt.timedelta(hours=1),
+        "log": log,
+        "form": form,
+    }
+    return render(request, "scheduling/meeting.html", context, status=status)

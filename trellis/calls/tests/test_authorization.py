@@ -26,12 +26,11 @@ from trellis.mentorships.models import GroupLeaveReason, Mentorship, MentorshipS
 from trellis.mentorships.services import group_leave
 from trellis.profiles.tests.factories import ProfileFactory
 from trellis.programs.tests.factories import ProgramFactory
-from trellis.scheduling.models import MeetingSeries
-from trellis.scheduling.recurrence import format_recurrence_id
 from trellis.scheduling.tests.helpers import (
     berlin_new_york_pair,
     berlin_new_york_tokyo_group,
     group_people,
+    meeting_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -99,21 +98,6 @@ def instant_call(mentorship: Mentorship, **fields: Any) -> Call:
 def online(*users: Any) -> None:
     for user in users:
         presence.socket_opened(user_id=user.pk, channel_name=f"test.socket.{user.pk}")
-
-
-def meeting_in(mentorship: Mentorship, starts_in: dt.timedelta) -> tuple[MeetingSeries, str]:
-    """A single video meeting of an hour, starting ``starts_in`` from now (Berlin time)."""
-    start = (timezone.now() + starts_in).replace(second=0, microsecond=0)
-    local = start.astimezone(ZoneInfo("Europe/Berlin"))
-    series = MeetingSeries.objects.create(
-        mentorship=mentorship,
-        organiser=mentorship.mentor,
-        time_zone="Europe/Berlin",
-        start_date=local.date(),
-        start_time=local.time().replace(tzinfo=None),
-        duration_minutes=60,
-    )
-    return series, format_recurrence_id(local)
 
 
 def snapshot() -> tuple[list[Any], list[Any]]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from trellis.mentorships.models import MentorshipSource
+from django.utils import timezone
+
+from trellis.mentorships.models import Mentorship, MentorshipSource
 from trellis.mentorships.services import mentorship_start
 from trellis.mentorships.tests.factories import MentorshipFactory, mentee_in, mentor_in
 from trellis.profiles.models import AvailabilityWindow
 from trellis.programs.models import ProgramType
 from trellis.programs.tests.factories import ProgramFactory
+from trellis.scheduling.models import MeetingSeries
+from trellis.scheduling.recurrence import format_recurrence_id
 
 WEEKDAYS = range(5)
 
@@ -96,3 +101,18 @@ def group_people(group):
     """The group's mentor and members by name: {"mentor": ..., "noah": ..., "kenji": ...}."""
     members = {member.display_name.lower(): member for member in group.mentees()}
     return {"mentor": group.mentor, **members}
+
+
+def meeting_in(mentorship: Mentorship, starts_in: dt.timedelta) -> tuple[MeetingSeries, str]:
+    """A single video meeting of an hour, starting ``starts_in`` from now (Berlin time)."""
+    start = (timezone.now() + starts_in).replace(second=0, microsecond=0)
+    local = start.astimezone(ZoneInfo("Europe/Berlin"))
+    series = MeetingSeries.objects.create(
+        mentorship=mentorship,
+        organiser=mentorship.mentor,
+        time_zone="Europe/Berlin",
+        start_date=local.date(),
+        start_time=local.time().replace(tzinfo=None),
+        duration_minutes=60,
+    )
+    return series, format_recurrence_id(local)
