@@ -248,6 +248,10 @@ def test_two_people_meet_by_video_share_a_screen_and_go_audio_only(
     ada.get_by_role("button", name="Leave").click()
     expect(ada.get_by_role("heading", name="You left the call")).to_be_visible()
     expect(maria.get_by_text("Ada Mentee left the call.")).to_be_visible()
+    # The meeting's page, to log it and rate it, is one click away.
+    expect(ada.get_by_role("link", name="How was it? Log the meeting")).to_have_attribute(
+        "href", pair["meeting_url"].removesuffix("call/")
+    )
     maria.get_by_role("button", name="Leave").click()
     expect(maria.get_by_role("heading", name="You left the call")).to_be_visible()
     call = Call.objects.get(series=pair["series"])
