@@ -31,6 +31,7 @@ from trellis.programs.services import (
     MIN_WEEKS,
     SCALE_MAX,
     SCALE_MIN,
+    AskedQuestion,
     allowed_roles,
 )
 
@@ -162,7 +163,7 @@ class IntakeQuestionForm(ServiceErrorsMixin, forms.Form):
     is_required = forms.BooleanField(required=False, label="An answer is required")
 
     @classmethod
-    def initial_for(cls, question: IntakeQuestion) -> dict[str, Any]:
+    def initial_for(cls, question: AskedQuestion) -> dict[str, Any]:
         return {
             "label": question.label,
             "help_text": question.help_text,
@@ -178,8 +179,35 @@ class IntakeQuestionForm(ServiceErrorsMixin, forms.Form):
         return data
 
 
-def question_field_name(question: IntakeQuestion) -> str:
+def question_field_name(question: AskedQuestion) -> str:
     return f"question_{question.pk}"
+
+
+def question_form_field(question: AskedQuestion) -> forms.Field:
+    """The optional form field for a question of any kind (the service checks required)."""
+    common: dict[str, Any] = {
+        "label": question.label,
+        "help_text": question.help_text,
+        "required": False,
+    }
+    options = [(choice, choice) for choice in question.choices]
+    if question.kind == QuestionKind.SINGLE_CHOICE:
+        return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=options, widget=forms.CheckboxSelectMultiple, **common
+        )
+    if question.kind == QuestionKind.SCALE:
+        return forms.TypedChoiceField(
+            choices=[(str(n), str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)],
+            coerce=int,
+            empty_value=None,
+            widget=forms.RadioSelect,
+            **common,
+        )
+    return forms.CharField(
+        max_length=MAX_TEXT_ANSWER, widget=forms.Textarea(attrs={"rows": 3}), **common
+    )
 
 
 class JoinForm(ServiceErrorsMixin, forms.Form):
@@ -201,33 +229,7 @@ class JoinForm(ServiceErrorsMixin, forms.Form):
         else:
             role_field.choices = [("", "Choose a role"), *role_field.choices]
         for question in questions:
-            self.fields[question_field_name(question)] = self._field_for(question)
-
-    @staticmethod
-    def _field_for(question: IntakeQuestion) -> forms.Field:
-        common: dict[str, Any] = {
-            "label": question.label,
-            "help_text": question.help_text,
-            "required": False,
-        }
-        options = [(choice, choice) for choice in question.choices]
-        if question.kind == QuestionKind.SINGLE_CHOICE:
-            return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
-        if question.kind == QuestionKind.MULTIPLE_CHOICE:
-            return forms.MultipleChoiceField(
-                choices=options, widget=forms.CheckboxSelectMultiple, **common
-            )
-        if question.kind == QuestionKind.SCALE:
-            return forms.TypedChoiceField(
-                choices=[(str(n), str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)],
-                coerce=int,
-                empty_value=None,
-                widget=forms.RadioSelect,
-                **common,
-            )
-        return forms.CharField(
-            max_length=MAX_TEXT_ANSWER, widget=forms.Textarea(attrs={"rows": 3}), **common
-        )
+            self.fields[question_field_name(question)] = question_form_field(question)
 
     def question_fields(self) -> list[tuple[IntakeQuestion, forms.BoundField]]:
         return [(q, self[question_field_name(q)]) for q in self.questions]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -198,7 +198,8 @@ def program_update(*, program: Program, by: User, data: Mapping[str, Any]) -> Pr
 # Intake questions -----------------------------------------------------------------------
 
 
-def _clean_question_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+def question_data_clean(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a question's label, hint and choices for its kind (intake and surveys)."""
     errors: dict[str, list[str]] = {}
     choices = data.get("choices") or []
     if kind in CHOICE_KINDS:
@@ -256,7 +257,7 @@ def intake_question_create(
     existing = list(program.intake_questions.values_list("position", flat=True))
     if len(existing) >= MAX_QUESTIONS:
         raise ValidationError(f"A program may ask at most {MAX_QUESTIONS} questions.")
-    data = _clean_question_data(
+    data = question_data_clean(
         kind,
         {
             "audience": audience,
@@ -285,7 +286,7 @@ def intake_question_update(
         changes["choices"] = []
     elif "choices" not in changes:
         changes["choices"] = list(question.choices)
-    changes = _clean_question_data(kind, changes)
+    changes = question_data_clean(kind, changes)
     try:
         model_update(instance=question, fields=list(changes), data=changes)
     except ValidationError:
@@ -355,7 +356,29 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, list) and not value)
 
 
-def _clean_answer(question: IntakeQuestion, value: Any) -> Any:
+class AskedQuestion(Protocol):
+    """A stored question: an intake question, or a survey's (trellis.feedback)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def help_text(self) -> str: ...
+    @property
+    def choices(self) -> Any: ...
+    @property
+    def is_required(self) -> bool: ...
+
+
+QuestionT = TypeVar("QuestionT", bound=AskedQuestion)
+
+
+def _clean_answer(question: AskedQuestion, value: Any) -> Any:
     """Return the value to store for question, or raise a message for the person."""
     if question.kind == QuestionKind.SINGLE_CHOICE:
         if not isinstance(value, str) or value not in question.choices:
@@ -389,9 +412,24 @@ def answers_clean(
     *, program: Program, role: str, answers: Mapping[Any, Any]
 ) -> list[tuple[IntakeQuestion, Any]]:
     """Check answers against the program's questions for role; errors keyed question_<id>."""
+    questions = intake_questions_for_role(program=program, role=role)
+    return questions_answers_clean(
+        questions=questions,
+        answers=answers,
+        unknown="This program asks no such question of you.",
+    )
+
+
+def questions_answers_clean(
+    *, questions: Sequence[QuestionT], answers: Mapping[Any, Any], unknown: str
+) -> list[tuple[QuestionT, Any]]:
+    """Check answers (keyed by question id or "question_<id>") against questions.
+
+    Returns (question, value to store) for each question answered; raises a ValidationError
+    keyed question_<id> (unknown says why for a question not among them).
+    """
     if not isinstance(answers, Mapping):
         raise ValidationError({"answers": ["Give the answers as an object."]})
-    questions = intake_questions_for_role(program=program, role=role)
     by_id = {question.pk: question for question in questions}
     given: dict[int, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -402,10 +440,10 @@ def answers_clean(
             errors.setdefault("answers", []).append(f"“{key}” is not a question.")
             continue
         if question_id not in by_id:
-            errors[f"question_{question_id}"] = ["This program asks no such question of you."]
+            errors[f"question_{question_id}"] = [unknown]
             continue
         given[question_id] = value
-    cleaned: list[tuple[IntakeQuestion, Any]] = []
+    cleaned: list[tuple[QuestionT, Any]] = []
     for question in questions:
         value = given.get(question.pk)
         if _is_blank(value):
