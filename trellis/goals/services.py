@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,13 +117,18 @@ def _meeting(
 def _mark_reviewed(
     series: MeetingSeries | None, recurrence_id: str, *, goal: Goal, milestone: Milestone | None
 ) -> None:
+    """Mark the meeting's agenda items reviewed: the milestone's, and the whole goal's
+    (a milestone finished in the meeting is the goal reviewed there too)."""
     if series is None:
         return
+    which = Q(milestone__isnull=True)
+    if milestone is not None:
+        which |= Q(milestone=milestone)
     AgendaItem.objects.filter(
+        which,
         meeting_series=series,
         recurrence_id=recurrence_id,
         goal=goal,
-        milestone=milestone,
         reviewed_at__isnull=True,
     ).update(reviewed_at=timezone.now())
 
