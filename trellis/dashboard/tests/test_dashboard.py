@@ -74,5 +74,5 @@ def test_dashboard_query_count_is_flat(client, django_assert_max_num_queries, si
         EnrollmentFactory(program=program, status=EnrollmentStatus.PENDING)
     for user in (profile.user, manager):
         client.force_login(user)
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             assert client.get("/").status_code == 200
