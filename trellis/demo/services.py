@@ -146,11 +146,13 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
     enrollments += _leaders_enrollments(mentors, mentees, users, leaders, now)
     enrollments += _circles_enrollments(mentors, mentees, users, circles, manager, now)
     Enrollment.objects.bulk_create(enrollments)
+    surveys = sum(_create_surveys(program, manager) for program in (engineering, circles))
     circle_members = _create_circle(
         circles,
         users[mentors[30].email],
         [users[person.email] for person in mentees[90:94]],
     )
+    goals, wins = _create_goals_and_wins(circles, now=now)
     answers = _answers([e for e in enrollments if e.program_id == engineering.pk], questions, rng)
     IntakeAnswer.objects.bulk_create(answers)
 
@@ -183,6 +185,9 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         "matching criteria": criteria,
         "notifications": 2,
         "group members": circle_members,
+        "surveys": surveys,
+        "goals": goals,
+        "wins": wins,
     }
     return DemoResult(organisation=organisation, created=True, counts=counts)
 
@@ -435,6 +440,118 @@ def _create_circle(program: Program, mentor: User, mentees: list[User]) -> int:
             notify=False,
         )
     return len(mentees)
+
+
+def _create_surveys(program: Program, manager: User) -> int:
+    """A mid-point and an end survey, active, answered in aggregate only."""
+    from trellis.feedback.models import Survey, SurveyKind, SurveyQuestion
+    from trellis.programs.models import QuestionAudience, QuestionKind
+
+    questions = {
+        SurveyKind.MIDPOINT: [
+            (QuestionKind.SCALE, QuestionAudience.EVERYONE, "How well is the mentorship going?"),
+            (
+                QuestionKind.SINGLE_CHOICE,
+                QuestionAudience.EVERYONE,
+                "How often do you meet?",
+                ["Every week", "Every two weeks", "Every month", "Less often"],
+            ),
+            (QuestionKind.TEXT, QuestionAudience.MENTEES, "What has helped you most so far?"),
+            (QuestionKind.TEXT, QuestionAudience.MENTORS, "What would help you mentor better?"),
+        ],
+        SurveyKind.END: [
+            (QuestionKind.SCALE, QuestionAudience.EVERYONE, "How useful was the mentorship?"),
+            (
+                QuestionKind.MULTIPLE_CHOICE,
+                QuestionAudience.MENTEES,
+                "What did it change for you?",
+                ["Confidence", "Skills", "Network", "Career direction"],
+            ),
+            (QuestionKind.TEXT, QuestionAudience.EVERYONE, "What should the program change?"),
+        ],
+    }
+    for kind, title in (
+        (SurveyKind.MIDPOINT, f"{program.name}: half-way check"),
+        (SurveyKind.END, f"{program.name}: looking back"),
+    ):
+        survey = Survey.objects.create(
+            program=program,
+            kind=kind,
+            title=title,
+            intro="A few questions, two minutes. The program team sees the answers together.",
+            is_active=True,
+            created_by=manager,
+        )
+        SurveyQuestion.objects.bulk_create(
+            [
+                SurveyQuestion(
+                    survey=survey,
+                    kind=question[0],
+                    audience=question[1],
+                    label=question[2],
+                    choices=question[3] if len(question) > 3 else [],
+                    is_required=question[0] == QuestionKind.SCALE,
+                    position=position,
+                )
+                for position, question in enumerate(questions[kind])
+            ]
+        )
+    return 2
+
+
+def _create_goals_and_wins(program: Program, *, now: datetime.datetime) -> tuple[int, int]:
+    """The circle's first member is half-way through a goal and shared a win on the wall."""
+    from trellis.goals.models import CheckIn, CheckInStatus, Goal, Milestone
+    from trellis.mentorships.models import Mentorship
+    from trellis.wins.models import Win, WinSource, WinState
+
+    group = Mentorship.objects.filter(program=program, is_group=True).first()
+    if group is None:
+        return 0, 0
+    member = group.members.order_by("pk").select_related("mentee").first()
+    if member is None:
+        return 0, 0
+    mentee, mentor = member.mentee, group.mentor
+    goal = Goal.objects.create(
+        mentorship=group,
+        owner=mentee,
+        title="Lead a design review for my team",
+        why="Reviews are where senior engineers shape a system; I want to lead one.",
+        measure="One review led, with written feedback from two colleagues",
+        target_date=(now + datetime.timedelta(days=60)).date(),
+        value=(program.values or [""])[0],
+        created_by=mentee,
+    )
+    done = Milestone.objects.create(
+        goal=goal,
+        title="Shadow two reviews and take notes",
+        position=0,
+        owner=mentee,
+        done_at=now - datetime.timedelta(days=3),
+        done_by=mentee,
+    )
+    Milestone.objects.create(goal=goal, title="Prepare the review checklist", position=1)
+    Milestone.objects.create(goal=goal, title="Lead the review", position=2, owner=mentee)
+    CheckIn.objects.create(
+        goal=goal,
+        author=mentor,
+        status=CheckInStatus.ON_TRACK,
+        note="Good notes from the shadowing; next, the checklist.",
+        progress=33,
+    )
+    Win.objects.create(
+        mentorship=group,
+        owner=mentee,
+        goal=goal,
+        milestone=done,
+        source=WinSource.MILESTONE,
+        title=f"Finished: {done.title}",
+        story="Two reviews in two time zones: I learnt how much preparation they take.",
+        state=WinState.PROGRAM,
+        decided_at=now - datetime.timedelta(days=2),
+        shared_at=now - datetime.timedelta(days=2),
+    )
+    return 1, 1
 
 
 def _create_programs(
