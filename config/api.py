@@ -6,9 +6,9 @@ from trellis.accounts.api import router as accounts_router
 from trellis.accounts.api_auth import api_auth
 from trellis.agreements.api import router as agreements_router
 from trellis.calls.api import router as calls_router
+from trellis.core.api_errors import install_error_handlers
 from trellis.feedback.api import router as feedback_router
 from trellis.goals.api import router as goals_router
-from trellis.core.api_errors import install_error_handlers
 from trellis.matching.api import router as matching_router
 from trellis.mentorships.api import router as mentorships_router
 from trellis.messaging.api import router as messaging_router

@@ -447,27 +447,32 @@ def _create_surveys(program: Program, manager: User) -> int:
     from trellis.feedback.models import Survey, SurveyKind, SurveyQuestion
     from trellis.programs.models import QuestionAudience, QuestionKind
 
-    questions = {
+    questions: dict[str, list[tuple[str, str, str, list[str]]]] = {
         SurveyKind.MIDPOINT: [
-            (QuestionKind.SCALE, QuestionAudience.EVERYONE, "How well is the mentorship going?"),
+            (
+                QuestionKind.SCALE,
+                QuestionAudience.EVERYONE,
+                "How well is the mentorship going?",
+                [],
+            ),
             (
                 QuestionKind.SINGLE_CHOICE,
                 QuestionAudience.EVERYONE,
                 "How often do you meet?",
                 ["Every week", "Every two weeks", "Every month", "Less often"],
             ),
-            (QuestionKind.TEXT, QuestionAudience.MENTEES, "What has helped you most so far?"),
-            (QuestionKind.TEXT, QuestionAudience.MENTORS, "What would help you mentor better?"),
+            (QuestionKind.TEXT, QuestionAudience.MENTEES, "What has helped you most so far?", []),
+            (QuestionKind.TEXT, QuestionAudience.MENTORS, "What would help you mentor better?", []),
         ],
         SurveyKind.END: [
-            (QuestionKind.SCALE, QuestionAudience.EVERYONE, "How useful was the mentorship?"),
+            (QuestionKind.SCALE, QuestionAudience.EVERYONE, "How useful was the mentorship?", []),
             (
                 QuestionKind.MULTIPLE_CHOICE,
                 QuestionAudience.MENTEES,
                 "What did it change for you?",
                 ["Confidence", "Skills", "Network", "Career direction"],
             ),
-            (QuestionKind.TEXT, QuestionAudience.EVERYONE, "What should the program change?"),
+            (QuestionKind.TEXT, QuestionAudience.EVERYONE, "What should the program change?", []),
         ],
     }
     for kind, title in (
@@ -486,14 +491,16 @@ def _create_surveys(program: Program, manager: User) -> int:
             [
                 SurveyQuestion(
                     survey=survey,
-                    kind=question[0],
-                    audience=question[1],
-                    label=question[2],
-                    choices=question[3] if len(question) > 3 else [],
-                    is_required=question[0] == QuestionKind.SCALE,
+                    kind=question_kind,
+                    audience=audience,
+                    label=label,
+                    choices=choices,
+                    is_required=question_kind == QuestionKind.SCALE,
                     position=position,
                 )
-                for position, question in enumerate(questions[kind])
+                for position, (question_kind, audience, label, choices) in enumerate(
+                    questions[kind]
+                )
             ]
         )
     return 2
