@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.http import error_text, safe_next
 from trellis.feedback import selectors, services
 from trellis.feedback.forms import SurveyAnswerForm, SurveyForm, SurveyQuestionForm
 from trellis.feedback.models import Survey, SurveyQuestion
@@ -33,19 +33,6 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 # The pulse ---------------------------------------------------------------------------------
@@ -83,7 +70,7 @@ def pulse(request: HttpRequest, series_id: int, recurrence_id: str) -> HttpRespo
     except NotFoundError as error:
         raise Http404(str(error)) from error
     meeting_url = reverse("scheduling:meeting", args=[series.pk, recurrence_id])
-    next_url = _safe_next(request, meeting_url)
+    next_url = safe_next(request, meeting_url)
     errors: list[str] = []
     try:
         stored = services.pulse_set(
@@ -290,7 +277,7 @@ def manage_survey_activate(request: HttpRequest, slug: str, survey_id: int) -> H
     try:
         services.survey_set_active(survey=survey, by=_user(request), is_active=is_active)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,

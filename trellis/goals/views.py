@@ -17,11 +17,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.http import safe_next
 from trellis.goals import selectors, services
 from trellis.goals.forms import CheckInForm, GoalEditForm, GoalForm, MilestoneForm
 from trellis.goals.models import Goal, GoalStatus, Milestone, ProgressMode
@@ -58,16 +58,6 @@ def _or_404(loader: Any, **kwargs: Any) -> Any:
         raise Http404(str(error)) from error
 
 
-def _next_url(request: HttpRequest) -> str:
-    """The page the form came from (a meeting page), if it is one of this site's."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return str(target)
-    return ""
-
-
 def meeting_url(series_id: int, recurrence_id: str, fallback: str) -> str:
     """The meeting's page (scheduling), or ``fallback`` while it has none."""
     try:
@@ -77,7 +67,7 @@ def meeting_url(series_id: int, recurrence_id: str, fallback: str) -> str:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    return redirect(_next_url(request) or fallback)
+    return redirect(safe_next(request) or fallback)
 
 
 def _meeting_from_post(request: HttpRequest, goal: Goal) -> tuple[MeetingSeries | None, str]:
@@ -258,7 +248,7 @@ def _render_goal(
             "failed": failed,
             "error": error,
             "done": done,
-            "next": _next_url(request),
+            "next": safe_next(request),
         },
         status=status,
     )

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError
+from trellis.core.http import error_text
 from trellis.matching import selectors, services
 from trellis.matching.criteria import field_label
 from trellis.matching.forms import CriterionForm, MatchingSettingsForm
@@ -37,10 +38,6 @@ def _managed_program(request: HttpRequest, slug: str) -> Program:
         return program_for_manager(slug=slug, user=request.user)
     except NotFoundError as error:
         raise Http404(str(error)) from error
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
 
 
 def _home_url(program: Program) -> str:
@@ -218,7 +215,7 @@ def run_start(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         run = services.matchrun_start(program=program, by=_user(request))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect(_home_url(program))
     return redirect(_run_url(run))
 
@@ -263,7 +260,7 @@ def _run_action_done(request: HttpRequest, run: MatchRun, text: str) -> HttpResp
 def _run_action_refused(
     request: HttpRequest, run: MatchRun, error: ValidationError
 ) -> HttpResponse:
-    messages.error(request, _error_text(error))
+    messages.error(request, error_text(error))
     return redirect(_run_url(run))
 
 

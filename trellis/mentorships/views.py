@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trellis.accounts.models import User
 from trellis.calls.selectors import call_now_status
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.http import error_text
 from trellis.matching.selectors import (
     matching_settings_for,
     mentee_candidates,
@@ -77,10 +78,6 @@ def _participant(participation: Participation, user_id: int, roles: tuple[str, .
     if enrollment is None or enrollment.user_id == participation.enrollment.user_id:
         raise Http404("No such person in this program.")
     return enrollment.user
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
 
 
 def _is_htmx(request: HttpRequest, target: str | None = None) -> bool:
@@ -159,7 +156,7 @@ def mentor_favourite(request: HttpRequest, slug: str, mentor_id: int) -> HttpRes
         status = 422
         is_favourite = not is_favourite
         if not _is_htmx(request):
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
     if _is_htmx(request):
         return render(
             request,
@@ -280,7 +277,7 @@ def mentee_mark(request: HttpRequest, slug: str, mentee_id: int) -> HttpResponse
         mentor_wish_set(program=program, mentor=user, mentee=mentee, stance=stance)
     except ValidationError as error:
         status = 422
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         stance = None
     if _is_htmx(request):
         return render(
@@ -609,7 +606,7 @@ def mentorship_act(request: HttpRequest, mentorship_id: int, action: str) -> Htt
         _lifecycle_call(action, mentorship, _user(request), data)
     except ValidationError as error:
         if form is None:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return _render_detail(request, mentorship, failed_action=action, status=422)
         form.add_service_errors(error)
         return _render_detail(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.http import error_text
 from trellis.mentorships.models import Mentorship
 from trellis.plans import selectors, services
 from trellis.plans.forms import StepForm, TemplateForm
@@ -26,10 +27,6 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -117,7 +114,7 @@ def item_done(request: HttpRequest, mentorship_id: int, item_id: int) -> HttpRes
         # A manager reads the plan; only its participants tick.
         raise PermissionDenied(str(denied)) from denied
     except ValidationError as invalid:
-        error = _error_text(invalid)
+        error = error_text(invalid)
     if _is_htmx(request):
         item = _item(request, mentorship, item_id)
         # 200 even when refused: htmx swaps only successful answers, and the fragment
@@ -143,7 +140,7 @@ def item_goal(request: HttpRequest, mentorship_id: int, item_id: int) -> HttpRes
     except PermissionDeniedError as denied:
         raise PermissionDenied(str(denied)) from denied
     except ValidationError as invalid:
-        messages.error(request, _error_text(invalid))
+        messages.error(request, error_text(invalid))
     else:
         messages.success(request, f"“{item.title}” is now one of the goals.")
     return redirect(_item_url(mentorship, item))
@@ -280,7 +277,7 @@ def manage_copy(request: HttpRequest, slug: str, template_id: int) -> HttpRespon
     try:
         copy = services.plan_template_copy(template=template, program=program, by=_user(request))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect(_manage_url(program))
     messages.success(request, f"Copied as “{copy.name}”: change it as you like.")
     return redirect(_template_url(program, copy))
@@ -303,7 +300,7 @@ def manage_use(request: HttpRequest, slug: str) -> HttpResponse:
             program=program, by=_user(request), template=template, is_enabled=choice != "off"
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if choice == "off":
             messages.success(request, "New mentorships get no connection plan.")
@@ -327,7 +324,7 @@ def manage_archive(request: HttpRequest, slug: str, template_id: int) -> HttpRes
     except PermissionDeniedError as denied:
         messages.error(request, str(denied))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         verb = "archived" if is_archived else "restored"
         messages.success(request, f"Template “{template.name}” {verb}.")
@@ -380,7 +377,7 @@ def manage_step_delete(
     except PermissionDeniedError as denied:
         messages.error(request, str(denied))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"Step “{step.title}” deleted.")
     return redirect(_template_url(program, step.template))
@@ -399,5 +396,5 @@ def manage_step_move(
     except PermissionDeniedError as denied:
         messages.error(request, str(denied))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(_template_url(program, step.template) + f"#step-{step.pk}")

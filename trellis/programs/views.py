@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trellis.accounts.models import User
 from trellis.core.errors import NotFoundError, PermissionDeniedError
+from trellis.core.http import error_text
 from trellis.programs import selectors, services
 from trellis.programs.forms import (
     IntakeQuestionForm,
@@ -52,10 +53,6 @@ def _managed_program(request: HttpRequest, slug: str) -> Program:
         return selectors.program_for_manager(slug=slug, user=request.user)
     except NotFoundError as error:
         raise Http404(str(error)) from error
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
 
 
 # Everyone -------------------------------------------------------------------------------
@@ -141,7 +138,7 @@ def program_leave(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.enrollment_leave(enrollment=enrollment, by=_user(request))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"You left {program.name}.")
     return redirect("programs:detail", slug=program.slug)
@@ -423,7 +420,7 @@ def manage_invitation_revoke(request: HttpRequest, slug: str, invitation_id: int
     try:
         services.invitation_revoke(invitation=invitation, by=_user(request))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"Invitation for {invitation.email} withdrawn.")
     return redirect("programs:manage_invitations", slug=program.slug)
@@ -451,7 +448,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.invitation_accept(invitation=invitation, user=_user(request))
         except ValidationError as error:
-            problem = _error_text(error)
+            problem = error_text(error)
             status = 422
         except PermissionDeniedError as error:
             problem = str(error)

@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trellis.accounts.models import User
@@ -26,6 +25,7 @@ from trellis.core.errors import (
     RateLimitedError,
     ValidationError,
 )
+from trellis.core.http import error_text, safe_next
 from trellis.mentorships.selectors import MENTEE_ROLES, MENTOR_ROLES, mentorship_detail
 from trellis.programs.models import EnrollmentStatus
 from trellis.wins import selectors, services
@@ -55,16 +55,7 @@ def _win(request: HttpRequest, win_id: int) -> Win:
 
 def _back(request: HttpRequest, win: Win) -> HttpResponse:
     """Back to the page the form was on (a path on this site), else the win's page."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("wins:detail", win.pk)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(message) for message in error.messages)
+    return redirect(safe_next(request) or reverse("wins:detail", args=[win.pk]))
 
 
 def _form_errors(form: Any, error: ValidationError) -> None:
@@ -167,18 +158,18 @@ def decide(request: HttpRequest, win_id: int) -> HttpResponse:
     """The owner's choice: keep it between the pair, share it with the program, or not now."""
     win = _win(request, win_id)
     state = request.POST.get("state", "")
-    error_text = ""
+    problem = ""
     try:
         win = services.win_decide(win=win, by=_user(request), state=state)
     except PermissionDeniedError as error:
         raise PermissionDenied(str(error)) from error
     except ValidationError as error:
-        error_text = _error_text(error)
+        problem = error_text(error)
     target = _htmx_target(request)
     if target is not None:
         said = {
-            "decide_error": error_text,
-            "decided_message": "" if error_text else _decided_message(win),
+            "decide_error": problem,
+            "decided_message": "" if problem else _decided_message(win),
         }
         if target.startswith("section-win-"):
             win = selectors.win_for(win_id=win.pk, user=request.user)
@@ -188,8 +179,8 @@ def decide(request: HttpRequest, win_id: int) -> HttpResponse:
         context = _win_context(request, win, all_comments=True, reload=True)
         context.update(said)
         return render(request, "wins/_win_detail.html", context)
-    if error_text:
-        messages.error(request, error_text)
+    if problem:
+        messages.error(request, problem)
     else:
         messages.success(request, _decided_message(win))
     return _back(request, win)
@@ -235,7 +226,7 @@ def edit(request: HttpRequest, win_id: int) -> HttpResponse:
 def react(request: HttpRequest, win_id: int) -> HttpResponse:
     """Toggle one's reaction with the emoji of the button pressed."""
     win = _win(request, win_id)
-    error_text = ""
+    problem = ""
     try:
         services.win_reaction_toggle(
             win=win, by=_user(request), emoji=request.POST.get("emoji", "")
@@ -243,13 +234,13 @@ def react(request: HttpRequest, win_id: int) -> HttpResponse:
     except PermissionDeniedError as error:
         raise PermissionDenied(str(error)) from error
     except ValidationError as error:
-        error_text = _error_text(error)
+        problem = error_text(error)
     if _htmx_target(request) is not None:
         context = _win_context(request, win, all_comments=False, reload=True)
-        context["reaction_error"] = error_text
+        context["reaction_error"] = problem
         return render(request, "wins/_reactions.html", context)
-    if error_text:
-        messages.error(request, error_text)
+    if problem:
+        messages.error(request, problem)
     return _back(request, win)
 
 
@@ -264,25 +255,23 @@ def comments(request: HttpRequest, win_id: int) -> HttpResponse:
             return redirect(reverse("wins:detail", args=[win.pk]) + "#comments")
         return render(request, "wins/_comments.html", _win_context(request, win, all_comments=True))
     text = request.POST.get("text", "")
-    error_text = ""
+    problem = ""
     status = 200
     try:
         services.win_comment_add(win=win, by=_user(request), text=text)
     except PermissionDeniedError as error:
         raise PermissionDenied(str(error)) from error
     except ValidationError as error:
-        error_text, status = _error_text(error), 422
+        problem, status = error_text(error), 422
     except RateLimitedError as error:
-        error_text, status = str(error), 429
+        problem, status = str(error), 429
     if is_htmx:
         # htmx swaps only 2xx answers: the error is shown in the part itself.
         context = _win_context(request, win, all_comments=_comment_mode(request), reload=True)
-        context.update({"comment_error": error_text, "comment_text": text if error_text else ""})
+        context.update({"comment_error": problem, "comment_text": text if problem else ""})
         return render(request, "wins/_comments.html", context)
-    if error_text:
-        return _render_detail(
-            request, win, comment_text=text, comment_error=error_text, status=status
-        )
+    if problem:
+        return _render_detail(request, win, comment_text=text, comment_error=problem, status=status)
     messages.success(request, "Comment added.")
     return _back(request, win)
 
