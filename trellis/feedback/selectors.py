@@ -28,11 +28,15 @@ from trellis.feedback.models import (
     SurveyQuestion,
 )
 from trellis.mentorships.models import Mentorship
-from trellis.mentorships.selectors import mentorship_role
 from trellis.programs.models import Program, QuestionKind, Role
 from trellis.programs.selectors import AUDIENCES_BY_ROLE, program_can_manage
 from trellis.scheduling.models import MeetingSeries
-from trellis.scheduling.selectors import MeetingOccurrence, occurrence_of, recent_meetings_for
+from trellis.scheduling.selectors import (
+    MeetingOccurrence,
+    is_participant,
+    occurrence_of,
+    recent_meetings_for,
+)
 
 PULSE_WINDOW = dt.timedelta(days=30)
 OVERVIEW_WINDOW = dt.timedelta(days=90)
@@ -40,10 +44,6 @@ OVERVIEW_WINDOW = dt.timedelta(days=90)
 MIN_RESPONSES = 3
 SCALE = range(USEFULNESS_MIN, USEFULNESS_MAX + 1)
 MAX_COMMENTS = 200
-
-
-def _is_participant(mentorship: Mentorship, user: Any) -> bool:
-    return mentorship_role(mentorship=mentorship, user=user) in ("mentor", "mentee")
 
 
 # Pulse ------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def pulse_view(
 ) -> PulseView | None:
     """The pulse of one occurrence for a current participant; None for anyone else, or
     for a cancelled occurrence."""
-    if not _is_participant(series.mentorship, user) or not series.is_active:
+    if not is_participant(mentorship=series.mentorship, user=user) or not series.is_active:
         return None
     item = occurrence_of(series=series, recurrence_id=recurrence_id)
     if item is None:
@@ -178,7 +178,7 @@ def mentorship_feedback(
     None for anyone but the current participants. Four queries at most, whatever the
     number of meetings: only the last 30 days are expanded.
     """
-    if not _is_participant(mentorship, user):
+    if not is_participant(mentorship=mentorship, user=user):
         return None
     now = now or timezone.now()
     recent = [
