@@ -22,6 +22,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("trellis.wins.urls")),
     path("", include("trellis.plans.urls")),
     path("", include("trellis.feedback.urls")),
+    # Issue 8: /mentorships/<id>/{notes,resources,introduce}/..., /meetings/<id>/<occ>/notes/,
+    # /notes/..., /resources/..., /introductions/..., /events/...,
+    # /programs/<slug>/{resources,events}/ and /programs/<slug>/manage/resources/:
+    # before scheduling's /meetings/... and mentorships' /mentorships/<id>/<action>/.
+    path("", include("trellis.notes.urls")),
+    path("", include("trellis.resources.urls")),
+    path("", include("trellis.introductions.urls")),
+    path("", include("trellis.events.urls")),
     # Before mentorships: its /mentorships/<id>/<action>/ would take "agreement".
     path("", include("trellis.agreements.urls")),
     # /mentorships/<id>/schedule/ and /meetings/...: before mentorships' /<id>/<action>/.

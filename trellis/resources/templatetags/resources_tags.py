@@ -1,0 +1,14 @@
+"""Template tags of the resources app (stubs until the app fills them in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def resources_mentorship_section(context: Any, mentorship: Any) -> str:
+    return ""
