@@ -1,8 +1,10 @@
 """Conversations, their members and messages, attachments.
 
-A conversation is one of three kinds: a mentorship's (the pair, or the mentor and the
+A conversation is one of four kinds: a mentorship's (the pair, or the mentor and the
 current members of a group), a direct one between two participants of a program that
-allows it, or a program's announcements (its managers write, everyone reads).
+allows it, a program's announcements (its managers write, everyone reads), or an
+introduction's (a mentor, their mentee and the person both agreed to meet; see
+trellis.introductions).
 
 Order and "nothing missed": each message gets the next ``seq`` of its conversation under
 a row lock on the conversation (services.message_send), so a conversation's messages are
@@ -38,6 +40,7 @@ class ConversationKind(models.TextChoices):
     MENTORSHIP = "mentorship", "Mentorship"
     DIRECT = "direct", "Direct"
     ANNOUNCEMENTS = "announcements", "Announcements"
+    INTRODUCTION = "introduction", "Introduction"
 
 
 class Conversation(TimeStampedModel):

@@ -160,6 +160,9 @@ def _title(conversation: Conversation, user_id: int, others: list[ConversationMe
                 return f"Your group in {conversation.program.name}"
             return f"{mentorship.mentor.display_name}'s group"
     names = [m.user.display_name for m in others if m.is_active]
+    if conversation.kind == ConversationKind.INTRODUCTION and names:
+        # "Kim, Noah and you": the three an introduction brought together.
+        return f"{', '.join(sorted(names))} and you"
     return ", ".join(names) or "Only you"
 
 

@@ -158,6 +158,18 @@ def conversation_direct(*, program: Program, user: User, other: User) -> Convers
 
 
 @transaction.atomic
+def conversation_introduction(*, program: Program, user_ids: list[int]) -> Conversation:
+    """A new conversation of an introduction's people (the introducer, the mentee and the
+    person they meet), all of them writers. Each accepted introduction gets its own."""
+    people = list(dict.fromkeys(user_ids))
+    if len(people) < 2:
+        raise ValidationError("An introduction's conversation needs at least two people.")
+    conversation = Conversation.objects.create(program=program, kind=ConversationKind.INTRODUCTION)
+    _sync_members(conversation, writers=people, readers=[])
+    return conversation
+
+
+@transaction.atomic
 def conversation_announcements(*, program: Program) -> Conversation:
     """The program's announcements: its managers write, its approved participants read."""
     conversation, _ = Conversation.objects.get_or_create(
