@@ -153,6 +153,8 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         [users[person.email] for person in mentees[90:94]],
     )
     goals, wins = _create_goals_and_wins(circles, now=now)
+    events = _create_events(engineering, circles, manager, now=now)
+    recommendations, introductions = _create_recommendations_and_introductions(circles)
     answers = _answers([e for e in enrollments if e.program_id == engineering.pk], questions, rng)
     IntakeAnswer.objects.bulk_create(answers)
 
@@ -188,6 +190,9 @@ def demo_build(*, seed: int = DEMO_SEED) -> DemoResult:
         "surveys": surveys,
         "goals": goals,
         "wins": wins,
+        "events": events,
+        "recommendations": recommendations,
+        "introductions": introductions,
     }
     return DemoResult(organisation=organisation, created=True, counts=counts)
 
@@ -557,6 +562,81 @@ def _create_goals_and_wins(program: Program, *, now: datetime.datetime) -> tuple
         state=WinState.PROGRAM,
         decided_at=now - datetime.timedelta(days=2),
         shared_at=now - datetime.timedelta(days=2),
+    )
+    return 1, 1
+
+
+def _create_events(
+    engineering: Program, circles: Program, manager: User, *, now: datetime.datetime
+) -> int:
+    """A drop-in this afternoon (a last-minute invitation) and a small evening next week."""
+    from trellis.events.services import event_create, rsvp_attend
+
+    start = (now + datetime.timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    event_create(
+        program=engineering,
+        by=manager,
+        title="Office hours: ask a staff engineer anything",
+        description="Bring a design question, a career question or a bug that haunts you.",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        time_zone="Europe/Berlin",
+        online_url="https://meet.example.org/office-hours",
+        capacity=30,
+    )
+    evening = (now + datetime.timedelta(days=7)).replace(hour=17, minute=0, second=0, microsecond=0)
+    small = event_create(
+        program=circles,
+        by=manager,
+        title="Cross-border networking evening",
+        description="Six tables, six countries: meet the other circles over a video call.",
+        starts_at=evening,
+        ends_at=evening + datetime.timedelta(hours=2),
+        time_zone="Europe/Lisbon",
+        online_url="https://meet.example.org/circles-evening",
+        capacity=2,
+    )
+    for person in Enrollment.objects.filter(
+        program=circles, role=Role.MENTEE, status=EnrollmentStatus.APPROVED
+    ).order_by("pk")[4:6]:
+        rsvp_attend(event=small, by=person.user)
+    return 2
+
+
+def _create_recommendations_and_introductions(program: Program) -> tuple[int, int]:
+    """The circle's mentor recommended a built-in guide and introduced a member to a peer."""
+    from trellis.introductions.services import introduction_create
+    from trellis.mentorships.models import Mentorship
+    from trellis.resources.models import Resource
+    from trellis.resources.services import recommendation_create
+
+    group = Mentorship.objects.filter(program=program, is_group=True).first()
+    guide = Resource.objects.filter(program__isnull=True, title__startswith="Listening").first()
+    if group is None or guide is None:
+        return 0, 0
+    recommendation_create(
+        mentorship=group,
+        resource=guide,
+        by=group.mentor,
+        note="Read this before our next call: we will try the 'say it back' exercise.",
+    )
+    member = group.members.order_by("pk").select_related("mentee").first()
+    peer = (
+        Enrollment.objects.filter(
+            program=program, role=Role.MENTOR, status=EnrollmentStatus.APPROVED
+        )
+        .exclude(user=group.mentor)
+        .order_by("pk")
+        .first()
+    )
+    if member is None or peer is None:
+        return 1, 0
+    introduction_create(
+        mentorship=group,
+        by=group.mentor,
+        mentee=member.mentee,
+        contact=peer.user,
+        message="You both care about design reviews across time zones: compare notes.",
     )
     return 1, 1
 
