@@ -604,9 +604,11 @@ def _create_events(
 
 
 def _create_recommendations_and_introductions(program: Program) -> tuple[int, int]:
-    """The circle's mentor recommended a built-in guide and introduced a member to a peer."""
+    """The circle's mentor started the shared notes, recommended a guide, made an introduction."""
     from trellis.introductions.services import introduction_create
     from trellis.mentorships.models import Mentorship
+    from trellis.notes.selectors import NotesContext
+    from trellis.notes.services import document_get_or_create, document_text_replace
     from trellis.resources.models import Resource
     from trellis.resources.services import recommendation_create
 
@@ -614,6 +616,17 @@ def _create_recommendations_and_introductions(program: Program) -> tuple[int, in
     guide = Resource.objects.filter(program__isnull=True, title__startswith="Listening").first()
     if group is None or guide is None:
         return 0, 0
+    document = document_get_or_create(where=NotesContext(mentorship=group))
+    document_text_replace(
+        document=document,
+        by=group.mentor,
+        text=(
+            "# Circle notes\n\n"
+            "## Agreed\n- We meet every second Tuesday, 16:00 UTC, by video.\n"
+            "- Questions between calls go in the group's messages.\n\n"
+            "## Open questions\n- How do we run a design review across three time zones?\n"
+        ),
+    )
     recommendation_create(
         mentorship=group,
         resource=guide,
