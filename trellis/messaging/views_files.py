@@ -48,7 +48,7 @@ def _is_member(request: HttpRequest, conversation_id: int) -> bool:
     return True
 
 
-def _protect(response: HttpResponseBase) -> HttpResponseBase:
+def protect_download(response: HttpResponseBase) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response["Cross-Origin-Resource-Policy"] = "same-origin"
@@ -136,7 +136,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     if wanted is False:
         file.close()
         response = HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-        return _protect(response)
+        return protect_download(response)
     if isinstance(wanted, tuple):
         first, last = wanted
         file.seek(first)
@@ -151,7 +151,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     for name, value in headers.items():
         response[name] = value
     response["Content-Disposition"] = content_disposition(attachment.name, inline=inline)
-    return _protect(response)
+    return protect_download(response)
 
 
 @require_safe
@@ -167,4 +167,4 @@ def card_ics(request: HttpRequest, message_id: int) -> HttpResponseBase:
     response["Content-Disposition"] = content_disposition(
         f"{message.card.get('title') or 'event'}.ics", inline=False
     )
-    return _protect(response)
+    return protect_download(response)

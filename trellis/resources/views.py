@@ -28,7 +28,7 @@ from trellis.core.http import error_text, safe_next
 from trellis.mentorships.models import Mentorship
 from trellis.mentorships.templatetags.mentorship_labels import mentorship_title
 from trellis.messaging.formatting import render_markdown
-from trellis.messaging.views_files import _protect, content_disposition
+from trellis.messaging.views_files import content_disposition, protect_download
 from trellis.programs.models import Program
 from trellis.programs.selectors import program_for_manager
 from trellis.resources import selectors, services
@@ -218,7 +218,7 @@ def file_response(resource: Resource) -> HttpResponseBase:
     response["Content-Disposition"] = content_disposition(
         resource.file_name or "file", inline=False
     )
-    return _protect(response)
+    return protect_download(response)
 
 
 # Managers -------------------------------------------------------------------------------
